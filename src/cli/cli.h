@@ -1,0 +1,27 @@
+/*
+ * cli.h - verbs of the korolev command line.
+ *
+ * Each verb is `int run(int argc, char **argv)` with argv[0] the verb's name;
+ * it returns the process exit status (0 ok, 1 failed, 2 usage).
+ */
+#ifndef KO_CLI_H
+#define KO_CLI_H
+
+#include "base/base.h"
+
+#define KO_VERSION "0.1.0"
+
+typedef struct ko_cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} ko_cli_command;
+
+/* Prints the error on stderr; returns 1. */
+int ko_cli_fail(const ko_err *err);
+/* Prints "usage: korolev <usage>" on stderr; returns 2. */
+int ko_cli_usage(const char *usage);
+
+int ko_cli_store(int argc, char **argv);
+
+#endif
