@@ -23,5 +23,6 @@ int ko_cli_fail(const ko_err *err);
 int ko_cli_usage(const char *usage);
 
 int ko_cli_store(int argc, char **argv);
+int ko_cli_parquet(int argc, char **argv);
 
 #endif

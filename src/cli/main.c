@@ -16,6 +16,7 @@ static int cmd_version(int argc, char **argv);
 
 static const ko_cli_command commands[] = {
     {"store", "ls|cat|put|rm URI: operate on objects in a store", ko_cli_store},
+    {"parquet", "schema|meta|cat|copy FILE: inspect and rewrite Parquet files", ko_cli_parquet},
     {"version", "print the version", cmd_version},
     {"help", "show this help", cmd_help},
 };

@@ -35,6 +35,14 @@
  * Idle curl handles wait on a mutex-protected stack in the store, so
  * requests from any thread take one, reuse its open connection, and give
  * it back: the store is thread-safe and connections are kept alive.
+ *
+ * Settings come from ko_store_options, else the environment (S3_ENDPOINT or
+ * AWS_ENDPOINT_URL, AWS_REGION, AWS_* keys; for gs:// GS_* keys first, the
+ * endpoint https://storage.googleapis.com and region "auto" unless given in
+ * the options).  Addressing is path-style with a custom endpoint, for GCS
+ * and for buckets with dots, else virtual-hosted; options.path_style 1 or
+ * KO_S3_PATH_STYLE=1/0 decide otherwise (a 0 in the options counts as
+ * unset, as in a zero-initialised struct).
  */
 #include "store/store.h"
 
@@ -531,10 +539,11 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     size_t len = size * nmemb;
     ko_buf *sink = x->req->sink;
     if (!is_2xx(r->status)) {
-        size_t room =
-            ERR_BODY_MAX - (r->errbody.len < ERR_BODY_MAX ? r->errbody.len : ERR_BODY_MAX);
-        if (room && ko_buf_append(&r->errbody, p, len < room ? len : room) != KO_OK)
-            r->nomem = true;
+        if (r->errbody.len < ERR_BODY_MAX) {
+            size_t room = ERR_BODY_MAX - r->errbody.len;
+            if (ko_buf_append(&r->errbody, p, len < room ? len : room) != KO_OK)
+                r->nomem = true;
+        }
         return r->nomem ? 0 : len;
     }
     if (!sink)
@@ -681,8 +690,17 @@ static void req_name(const s3_store *s, const s3_req *req, char *out, size_t n)
     snprintf(out, n, "%s%s%s", s->base.uri, label ? "/" : "", label ? label : "");
 }
 
-static ko_status http_error(const s3_store *s, const s3_req *req, const s3_resp *r, int attempts,
-                            ko_err *err)
+/* " after N attempts" (when retried) and whether the deadline stopped it. */
+static void describe_tries(int attempts, bool deadline_hit, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (attempts > 1 || deadline_hit)
+        snprintf(out, n, " after %d attempt%s%s", attempts, attempts == 1 ? "" : "s",
+                 deadline_hit ? " (deadline reached)" : "");
+}
+
+static ko_status http_error(const s3_store *s, const s3_req *req, const s3_resp *r,
+                            const char *tries, ko_err *err)
 {
     char name[KO_ERR_MSG_MAX];
     req_name(s, req, name, sizeof name);
@@ -694,19 +712,18 @@ static ko_status http_error(const s3_store *s, const s3_req *req, const s3_resp 
     const char *msg = body ? xml_find(body, end, "Message", &mn, NULL) : NULL;
     char *code_s = code ? xml_text(code, cn) : NULL;
     char *msg_s = msg ? xml_text(msg, mn) : NULL;
-    char tries[48] = "";
-    if (attempts > 1)
-        snprintf(tries, sizeof tries, " after %d attempts", attempts);
-    ko_status st = ko_err_set(err, http_status(r->status), "%s: %s: HTTP %ld%s%s%s%s%s", name,
-                              req->op ? req->op : req->method, r->status, code_s ? " " : "",
-                              code_s ? code_s : "", tries, msg_s ? ": " : "", msg_s ? msg_s : "");
+    ko_status hs = http_status(r->status);
+    ko_status st = ko_err_set(err, hs, "%s: %s: HTTP %ld (%s)%s%s%s%s%s", name,
+                              req->op ? req->op : req->method, r->status, ko_status_name(hs),
+                              code_s ? " " : "", code_s ? code_s : "", tries, msg_s ? ": " : "",
+                              msg_s ? msg_s : "");
     free(code_s);
     free(msg_s);
     return st;
 }
 
 static ko_status curl_error(const s3_store *s, const s3_req *req, CURLcode rc, const s3_resp *r,
-                            int attempts, bool deadline_hit, ko_err *err)
+                            const char *tries, ko_err *err)
 {
     char name[KO_ERR_MSG_MAX];
     req_name(s, req, name, sizeof name);
@@ -717,10 +734,9 @@ static ko_status curl_error(const s3_store *s, const s3_req *req, CURLcode rc, c
         st = KO_ERR_INVALID;
     else if (rc == CURLE_OUT_OF_MEMORY)
         st = KO_ERR_NOMEM;
-    return ko_err_set(err, st, "%s: %s: %s%s%s%s after %d attempt%s%s", name,
-                      req->op ? req->op : req->method, curl_easy_strerror(rc),
-                      r->curl_msg[0] ? " (" : "", r->curl_msg, r->curl_msg[0] ? ")" : "", attempts,
-                      attempts == 1 ? "" : "s", deadline_hit ? " (deadline reached)" : "");
+    return ko_err_set(err, st, "%s: %s: %s%s%s%s%s", name, req->op ? req->op : req->method,
+                      curl_easy_strerror(rc), r->curl_msg[0] ? " (" : "", r->curl_msg,
+                      r->curl_msg[0] ? ")" : "", tries);
 }
 
 static ko_status run_attempts(s3_store *s, CURL *h, const s3_req *req, const char *url,
@@ -758,9 +774,13 @@ static ko_status run_attempts(s3_store *s, CURL *h, const s3_req *req, const cha
     }
     if (resp->nomem)
         return ko_err_set(err, KO_ERR_NOMEM, "%s: out of memory", url);
+    if (ok)
+        return KO_OK;
+    char tries[64];
+    describe_tries(attempt, deadline_hit, tries, sizeof tries);
     if (rc != CURLE_OK)
-        return curl_error(s, req, rc, resp, attempt, deadline_hit, err);
-    return ok ? KO_OK : http_error(s, req, resp, attempt, err);
+        return curl_error(s, req, rc, resp, tries, err);
+    return http_error(s, req, resp, tries, err);
 }
 
 static char *build_url(const s3_store *s, const s3_req *req)
@@ -783,10 +803,11 @@ static char *build_url(const s3_store *s, const s3_req *req)
 
 static struct curl_slist *build_headers(const s3_store *s, const s3_req *req)
 {
-    char line[96];
-    memcpy(line, "x-amz-content-sha256: ", 22);
-    if (!digest_hex(EVP_sha256(), req->body, req->body_len, line + 22))
+    char sha[2 * EVP_MAX_MD_SIZE + 1];
+    char line[sizeof sha + 32];
+    if (!digest_hex(EVP_sha256(), req->body, req->body_len, sha))
         return NULL;
+    snprintf(line, sizeof line, "x-amz-content-sha256: %s", sha);
     struct curl_slist *list = curl_slist_append(NULL, line);
     if (list && s->token_hdr && !curl_slist_append(list, s->token_hdr)) {
         curl_slist_free_all(list);
@@ -1309,7 +1330,7 @@ static void s3_writer_abort(ko_store_writer *base)
 static void s3_close(ko_store *st)
 {
     s3_store *s = s3_of(st);
-    for (size_t i = 0; i < s->n_idle; i++)
+    for (size_t i = 0; s->idle && i < s->n_idle; i++)
         curl_easy_cleanup(s->idle[i]);
     free(s->idle);
     pthread_mutex_destroy(&s->lock);
@@ -1376,6 +1397,7 @@ static bool bucket_ok(const char *b, size_t n)
 
 static ko_status parse_uri(const char *uri, s3_config *c, ko_err *err)
 {
+    c->prefix = "";
     c->gcs = strncmp(uri, "gs://", 5) == 0;
     if (!c->gcs && strncmp(uri, "s3://", 5) != 0)
         return ko_err_set(err, KO_ERR_INVALID, "store URI '%s': expected s3:// or gs://", uri);
@@ -1415,7 +1437,7 @@ static void resolve_config(const ko_store_options *o, s3_config *c)
         c->region = c->gcs ? "auto" : "us-east-1";
     /* 0 in a zero-initialised options struct means "unset", like every
      * other field; KO_S3_PATH_STYLE=0 asks for virtual-hosted addressing. */
-    c->path_style = o->path_style == 1 ? 1 : -1;
+    c->path_style = o->path_style == 1 ? 1 : o->path_style == 2 ? 0 : -1;
     const char *env = getenv("KO_S3_PATH_STYLE");
     if (c->path_style < 0 && env && (strcmp(env, "1") == 0 || strcmp(env, "0") == 0))
         c->path_style = env[0] == '1';
@@ -1454,6 +1476,23 @@ static ko_status build_base_urls(s3_store *s, const s3_config *c)
     return s->bucket_url && s->obj_url ? KO_OK : KO_ERR_NOMEM;
 }
 
+/* Copies the credentials; false if out of memory. */
+static bool copy_credentials(s3_store *s, const s3_config *c)
+{
+    if (c->access_key) {
+        s->access_key = strdup(c->access_key);
+        s->secret_key = strdup(c->secret_key);
+        if (!s->access_key || !s->secret_key)
+            return false;
+    }
+    if (c->session_token &&
+        asprintf(&s->token_hdr, "x-amz-security-token: %s", c->session_token) < 0) {
+        s->token_hdr = NULL;
+        return false;
+    }
+    return true;
+}
+
 static ko_status copy_config(s3_store *s, const s3_config *c)
 {
     size_t pn = strlen(c->prefix);
@@ -1466,16 +1505,7 @@ static ko_status copy_config(s3_store *s, const s3_config *c)
         s->base.uri = NULL;
     if (asprintf(&s->sigv4, "aws:amz:%s:s3", c->region) < 0)
         s->sigv4 = NULL;
-    if (c->access_key) {
-        s->access_key = strdup(c->access_key);
-        s->secret_key = strdup(c->secret_key);
-    }
-    if (c->session_token &&
-        asprintf(&s->token_hdr, "x-amz-security-token: %s", c->session_token) < 0)
-        s->token_hdr = NULL;
-    bool ok = s->prefix && s->base.uri && s->sigv4 && (!c->access_key || s->access_key) &&
-              (!c->access_key || s->secret_key) && (!c->session_token || s->token_hdr);
-    if (!ok)
+    if (!s->prefix || !s->base.uri || !s->sigv4 || !copy_credentials(s, c))
         return KO_ERR_NOMEM;
     return build_base_urls(s, c);
 }

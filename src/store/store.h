@@ -102,9 +102,10 @@ typedef struct ko_store_options {
     const char *access_key;    /* AWS_ACCESS_KEY_ID (GS_ACCESS_KEY_ID for gs://) */
     const char *secret_key;    /* AWS_SECRET_ACCESS_KEY (GS_SECRET_ACCESS_KEY) */
     const char *session_token; /* AWS_SESSION_TOKEN */
-    int path_style;            /* 1 path-style, 0 virtual-hosted, -1 unset */
-    int max_attempts;          /* per request, including the first; default 5 */
-    int64_t deadline_ms;       /* per request including retries; default 60000 */
+    int path_style; /* 0 unset (KO_S3_PATH_STYLE, else path-style with an endpoint), 1 path-style, 2
+                       virtual-hosted */
+    int max_attempts;    /* per request, including the first; default 5 */
+    int64_t deadline_ms; /* per request including retries; default 60000 */
     int64_t connect_timeout_ms;
     int64_t io_timeout_ms;       /* abort a transfer stalled this long */
     size_t multipart_part_size;  /* default 8 MiB, at least 5 MiB */

@@ -66,6 +66,23 @@ static void expect_range(ko_store *s, const char *key, uint64_t off, uint64_t le
     ko_buf_free(&b);
 }
 
+/* Lists one page.  s3rver (3.7) encrypts its continuation tokens with DES,
+ * which Node 17+ refuses unless run with --openssl-legacy-provider: then
+ * every truncated listing is a 500 InternalError.  Say so when it happens. */
+static void list_page(ko_store *s, const char *prefix, const char *token, size_t max,
+                      ko_list_page *page)
+{
+    ko_err err = {0};
+    ko_status st = ko_store_list(s, prefix, token, max, page, &err);
+    if (st != KO_OK && strstr(err.msg, "InternalError"))
+        fail_msg("%s\n(a truncated ListObjectsV2 page failed inside s3rver: does tests/with-s3rver "
+                 "run node with --openssl-legacy-provider? s3rver needs DES for its "
+                 "continuation tokens)",
+                 err.msg);
+    if (st != KO_OK)
+        fail_msg("ko_store_list -> %s: %s", ko_status_name(st), err.msg);
+}
+
 static void test_uri(void **state)
 {
     fixture *f = *state;
@@ -101,7 +118,7 @@ static void test_key_encoding(void **state)
         expect_get(f->s, keys[i], keys[i], strlen(keys[i]));
     }
     ko_list_page page = {0};
-    TU_OK(ko_store_list(f->s, "dir/", NULL, 0, &page, &err), &err);
+    list_page(f->s, "dir/", NULL, 0, &page);
     assert_int_equal(page.count, KO_ARRAY_LEN(keys));
     for (size_t i = 0; i < KO_ARRAY_LEN(keys); i++) {
         bool seen = false;
@@ -187,7 +204,7 @@ static void test_delete(void **state)
     TU_OK(ko_store_delete(f->s, "d/x", &err), &err);
     assert_int_equal(ko_store_get(f->s, "d/x", &b, &err), KO_ERR_NOT_FOUND);
     ko_list_page page = {0};
-    TU_OK(ko_store_list(f->s, "d/", NULL, 0, &page, &err), &err);
+    list_page(f->s, "d/", NULL, 0, &page);
     assert_int_equal(page.count, 0);
     assert_null(page.next_token);
     ko_list_page_free(&page);
@@ -213,7 +230,7 @@ static void test_list_pages(void **state)
     char *token = NULL;
     do {
         ko_list_page page = {0};
-        TU_OK(ko_store_list(f->s, "l/", token, 10, &page, &err), &err);
+        list_page(f->s, "l/", token, 10, &page);
         free(token);
         token = page.next_token ? strdup(page.next_token) : NULL;
         pages++;
@@ -232,11 +249,11 @@ static void test_list_pages(void **state)
 
     /* A prefix that is not a directory, and everything. */
     ko_list_page page = {0};
-    TU_OK(ko_store_list(f->s, "l", NULL, 0, &page, &err), &err);
+    list_page(f->s, "l", NULL, 0, &page);
     assert_int_equal(page.count, N + 1);
     assert_string_equal(page.entries[N].key, "l2/other");
     ko_list_page_free(&page);
-    TU_OK(ko_store_list(f->s, "", NULL, 0, &page, &err), &err);
+    list_page(f->s, "", NULL, 0, &page);
     assert_int_equal(page.count, N + 2);
     assert_string_equal(page.entries[0].key, "a-before");
     assert_null(page.next_token);
@@ -335,7 +352,7 @@ static void test_writer_abort(void **state)
     ko_store_writer_abort(w);
     assert_int_equal(ko_store_get(s, "ab/large", &b, &err), KO_ERR_NOT_FOUND);
     ko_list_page page = {0};
-    TU_OK(ko_store_list(s, "ab/", NULL, 0, &page, &err), &err);
+    list_page(s, "ab/", NULL, 0, &page);
     assert_int_equal(page.count, 0);
     ko_list_page_free(&page);
     ko_store_close(s);
@@ -363,13 +380,13 @@ static void test_prefix_store(void **state)
     expect_get(s, "sub/k2", "two", 3);
 
     ko_list_page page = {0};
-    TU_OK(ko_store_list(s, "", NULL, 1, &page, &err), &err);
+    list_page(s, "", NULL, 1, &page);
     assert_int_equal(page.count, 1);
     assert_string_equal(page.entries[0].key, "k1");
     assert_string_equal(page.next_token, "k1");
     char *token = strdup(page.next_token);
     ko_list_page_free(&page);
-    TU_OK(ko_store_list(s, "", token, 10, &page, &err), &err);
+    list_page(s, "", token, 10, &page);
     assert_int_equal(page.count, 1);
     assert_string_equal(page.entries[0].key, "sub/k2");
     assert_null(page.next_token);
