@@ -712,11 +712,12 @@ static ko_status http_error(const s3_store *s, const s3_req *req, const s3_resp 
     const char *msg = body ? xml_find(body, end, "Message", &mn, NULL) : NULL;
     char *code_s = code ? xml_text(code, cn) : NULL;
     char *msg_s = msg ? xml_text(msg, mn) : NULL;
+    /* Without an S3 error code (HEAD has no body), say what the status means. */
     ko_status hs = http_status(r->status);
-    ko_status st = ko_err_set(err, hs, "%s: %s: HTTP %ld (%s)%s%s%s%s%s", name,
-                              req->op ? req->op : req->method, r->status, ko_status_name(hs),
-                              code_s ? " " : "", code_s ? code_s : "", tries, msg_s ? ": " : "",
-                              msg_s ? msg_s : "");
+    ko_status st =
+        ko_err_set(err, hs, "%s: %s: HTTP %ld %s%s%s%s%s%s", name, req->op ? req->op : req->method,
+                   r->status, code_s ? code_s : "(", code_s ? "" : ko_status_name(hs),
+                   code_s ? "" : ")", tries, msg_s ? ": " : "", msg_s ? msg_s : "");
     free(code_s);
     free(msg_s);
     return st;
