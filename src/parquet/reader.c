@@ -1,0 +1,819 @@
+/*
+ * reader.c - reading Parquet files from an object store (or memory).
+ *
+ * Opening reads the tail of the file in one range request (64 KiB, enough
+ * for most footers; a second request fetches a larger footer), checks the
+ * magic bytes and decodes FileMetaData and the schema tree into the
+ * reader's arena.  Nothing else is read until a column chunk is asked for.
+ *
+ * A column chunk is fetched with one range read and decoded page by page
+ * into a ko_pq_column: levels first, then the values, whatever their
+ * encoding.  Every size read from the file is checked against what holds it
+ * (a page against its chunk, a chunk against the file) before it is used,
+ * so corrupt files give an error naming the column, the page and the
+ * problem instead of crashing or allocating wildly.  Decoding state lives on
+ * the stack of the calling thread: threads may read different chunks of one
+ * reader at once.
+ */
+#include "parquet/encoding.h"
+#include "parquet/parquet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAIL_READ = 64 * 1024, MAX_PAGE_RATIO = 1024 };
+
+struct ko_pq_reader {
+    ko_store *store; /* NULL when reading from memory */
+    char *key;
+    const uint8_t *mem;
+    uint64_t size;
+    char *name;
+    ko_arena arena;
+    ko_pq_file_meta meta;
+    ko_pq_schema schema;
+};
+
+/* Decoding state of one column chunk. */
+typedef struct chunk_ctx {
+    ko_pq_reader *r;
+    uint32_t rg, leaf;
+    const ko_pq_column_meta *meta;
+    ko_pq_column *col;
+    int page;     /* index of the page being decoded, for messages */
+    size_t width; /* fixed value width, 0 for BYTE_ARRAY */
+    bool has_dict;
+    size_t dict_n;       /* dictionary entries */
+    ko_buf dict_values;  /* fixed-width values, or bytes */
+    ko_buf dict_offsets; /* BYTE_ARRAY: int64 offsets, dict_n + 1 */
+    ko_buf page_buf;     /* decompressed page */
+    ko_buf idx;          /* dictionary indices */
+    ko_err *err;
+} chunk_ctx;
+
+/* ------------------------------------------------------------- helpers */
+
+static ko_status read_range(ko_pq_reader *r, uint64_t off, uint64_t len, ko_buf *out, ko_err *err)
+{
+    if (off > r->size || len > r->size - off)
+        return ko_err_set(
+            err, KO_ERR_CORRUPT, "%s: range %llu+%llu is outside the file (%llu bytes)", r->name,
+            (unsigned long long)off, (unsigned long long)len, (unsigned long long)r->size);
+    if (!r->store) {
+        if (ko_buf_append(out, r->mem + off, (size_t)len) != KO_OK)
+            return ko_err_set(err, KO_ERR_NOMEM, "%s: out of memory", r->name);
+        return KO_OK;
+    }
+    return ko_store_get_range(r->store, r->key, off, len, out, err);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Prefixes err with "<file>: column <path> (row group N, page P)". */
+static ko_status chunk_fail(chunk_ctx *c, ko_status st)
+{
+    const ko_pq_leaf *lf = &c->r->schema.leaves[c->leaf];
+    if (c->page >= 0)
+        ko_err_prefix(c->err, "%s: column %s, row group %u, page %d", c->r->name, lf->path, c->rg,
+                      c->page);
+    else
+        ko_err_prefix(c->err, "%s: column %s, row group %u", c->r->name, lf->path, c->rg);
+    return st;
+}
+
+static ko_status corrupt(chunk_ctx *c, const char *msg)
+{
+    ko_err_set(c->err, KO_ERR_CORRUPT, "%s", msg);
+    return chunk_fail(c, KO_ERR_CORRUPT);
+}
+
+/* ---------------------------------------------------------------- open */
+
+static ko_status check_meta(ko_pq_reader *r, ko_err *err)
+{
+    const ko_pq_file_meta *m = &r->meta;
+    if (m->encrypted)
+        return ko_err_set(err, KO_ERR_UNSUPPORTED, "%s: encrypted Parquet is not supported",
+                          r->name);
+    if (m->num_rows < 0)
+        return ko_err_set(err, KO_ERR_CORRUPT, "%s: negative row count", r->name);
+    ko_status st = ko_pq_schema_build(m->schema, m->n_schema, &r->arena, &r->schema, err);
+    if (st != KO_OK)
+        return ko_err_prefix(err, "%s", r->name), st;
+    for (uint32_t i = 0; i < m->n_row_groups; i++) {
+        if (m->row_groups[i].n_columns != r->schema.n_leaves)
+            return ko_err_set(err, KO_ERR_CORRUPT,
+                              "%s: row group %u has %u columns but the schema has %u", r->name, i,
+                              m->row_groups[i].n_columns, r->schema.n_leaves);
+        if (m->row_groups[i].num_rows < 0)
+            return ko_err_set(err, KO_ERR_CORRUPT, "%s: row group %u has a negative row count",
+                              r->name, i);
+    }
+    return KO_OK;
+}
+
+static ko_status parse_footer(ko_pq_reader *r, ko_err *err)
+{
+    if (r->size < 12)
+        return ko_err_set(err, KO_ERR_CORRUPT, "%s: %llu bytes is too small to be a Parquet file",
+                          r->name, (unsigned long long)r->size);
+    ko_buf tail = {0};
+    uint64_t want = r->size < TAIL_READ ? r->size : TAIL_READ;
+    ko_status st = read_range(r, r->size - want, want, &tail, err);
+    if (st != KO_OK)
+        return ko_buf_free(&tail), st;
+    const uint8_t *end = tail.data + tail.len;
+    if (memcmp(end - 4, "PARE", 4) == 0)
+        st = ko_err_set(err, KO_ERR_UNSUPPORTED, "%s: encrypted Parquet is not supported", r->name);
+    else if (memcmp(end - 4, "PAR1", 4) != 0)
+        st =
+            ko_err_set(err, KO_ERR_CORRUPT, "%s: not a Parquet file (no PAR1 at the end)", r->name);
+    else if (want == r->size && memcmp(tail.data, "PAR1", 4) != 0)
+        st = ko_err_set(err, KO_ERR_CORRUPT, "%s: not a Parquet file (no PAR1 at the start)",
+                        r->name);
+    uint64_t footer_len = le32(end - 8);
+    if (st == KO_OK && footer_len > r->size - 12)
+        st = ko_err_set(err, KO_ERR_CORRUPT, "%s: footer length %llu exceeds the file size",
+                        r->name, (unsigned long long)footer_len);
+    const uint8_t *footer = end - 8 - footer_len;
+    if (st == KO_OK && footer_len + 8 > tail.len) {
+        ko_buf_reset(&tail);
+        st = read_range(r, r->size - 8 - footer_len, footer_len, &tail, err);
+        footer = tail.data;
+    }
+    if (st == KO_OK)
+        st = ko_pq_decode_file_meta(footer, footer_len, &r->arena, &r->meta, err);
+    if (st != KO_OK && err && !strstr(err->msg, r->name))
+        ko_err_prefix(err, "%s: footer", r->name);
+    ko_buf_free(&tail);
+    return st == KO_OK ? check_meta(r, err) : st;
+}
+
+static ko_status reader_new(const char *name, ko_pq_reader **out, ko_err *err)
+{
+    ko_pq_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->name = strdup(name))) {
+        free(r);
+        return ko_err_set(err, KO_ERR_NOMEM, "out of memory opening %s", name);
+    }
+    *out = r;
+    return KO_OK;
+}
+
+static ko_status finish_open(ko_pq_reader *r, ko_pq_reader **out, ko_err *err)
+{
+    ko_status st = parse_footer(r, err);
+    if (st != KO_OK) {
+        ko_pq_reader_close(r);
+        return st;
+    }
+    *out = r;
+    return KO_OK;
+}
+
+ko_status ko_pq_reader_open(ko_store *store, const char *key, ko_pq_reader **out, ko_err *err)
+{
+    *out = NULL;
+    char name[KO_STORE_KEY_MAX + 512];
+    snprintf(name, sizeof name, "%s/%s", ko_store_uri(store), key);
+    ko_pq_reader *r = NULL;
+    ko_status st = reader_new(name, &r, err);
+    if (st != KO_OK)
+        return st;
+    r->store = store;
+    r->key = strdup(key);
+    ko_obj_info info;
+    if (!r->key)
+        st = ko_err_set(err, KO_ERR_NOMEM, "out of memory opening %s", name);
+    else
+        st = ko_store_head(store, key, &info, err);
+    if (st != KO_OK) {
+        ko_pq_reader_close(r);
+        return st;
+    }
+    r->size = info.size;
+    return finish_open(r, out, err);
+}
+
+ko_status ko_pq_reader_open_memory(const uint8_t *data, size_t len, const char *name,
+                                   ko_pq_reader **out, ko_err *err)
+{
+    *out = NULL;
+    ko_pq_reader *r = NULL;
+    ko_status st = reader_new(name ? name : "(memory)", &r, err);
+    if (st != KO_OK)
+        return st;
+    r->mem = data;
+    r->size = len;
+    return finish_open(r, out, err);
+}
+
+void ko_pq_reader_close(ko_pq_reader *r)
+{
+    if (!r)
+        return;
+    ko_arena_free(&r->arena);
+    free(r->key);
+    free(r->name);
+    free(r);
+}
+
+const ko_pq_file_meta *ko_pq_reader_meta(const ko_pq_reader *r)
+{
+    return &r->meta;
+}
+
+const ko_pq_schema *ko_pq_reader_schema(const ko_pq_reader *r)
+{
+    return &r->schema;
+}
+
+uint64_t ko_pq_reader_file_size(const ko_pq_reader *r)
+{
+    return r->size;
+}
+
+/* --------------------------------------------------------------- values */
+
+/* Appends n fixed-width values of the column's width from PLAIN bytes. */
+static ko_status plain_fixed(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    ko_pq_column *col = c->col;
+    if (col->type == KO_PQ_BOOLEAN) {
+        if (ko_buf_reserve(&col->values, n) != KO_OK)
+            return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+        ko_status st =
+            ko_pq_plain_decode_bool(in, len, col->values.data + col->values.len, n, NULL, c->err);
+        if (st == KO_OK)
+            col->values.len += n;
+        return st;
+    }
+    if (n > len / c->width)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "PLAIN values need %zu bytes, the page has %zu",
+                          n * c->width, len);
+    if (ko_buf_append(&col->values, in, n * c->width) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    return KO_OK;
+}
+
+/* Rebases end offsets appended by a byte-array decoder: decoders write
+ * offsets relative to the data buffer they were given. */
+static ko_status decode_bytes(chunk_ctx *c, ko_pq_encoding enc, const uint8_t *in, size_t len,
+                              size_t n)
+{
+    ko_pq_column *col = c->col;
+    switch (enc) {
+    case KO_PQ_ENC_PLAIN:
+        return ko_pq_plain_decode_bytes(in, len, n, &col->offsets, &col->values, NULL, c->err);
+    case KO_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+        return ko_pq_delta_length_decode(in, len, n, &col->offsets, &col->values, c->err);
+    case KO_PQ_ENC_DELTA_BYTE_ARRAY:
+        return ko_pq_delta_byte_array_decode(in, len, n, &col->offsets, &col->values, c->err);
+    default:
+        return ko_err_set(c->err, KO_ERR_UNSUPPORTED, "encoding %s is not valid for BYTE_ARRAY",
+                          ko_pq_encoding_name(enc));
+    }
+}
+
+/* DELTA_BYTE_ARRAY on FIXED_LEN_BYTE_ARRAY: decode as strings, then check
+ * every length and pack them. */
+static ko_status delta_fixed(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    ko_buf offs = {0}, data = {0};
+    int64_t zero = 0;
+    ko_status st = ko_buf_append(&offs, &zero, sizeof zero) == KO_OK
+                       ? ko_pq_delta_byte_array_decode(in, len, n, &offs, &data, c->err)
+                       : ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    if (st == KO_OK && data.len != n * c->width)
+        st = ko_err_set(c->err, KO_ERR_CORRUPT,
+                        "DELTA_BYTE_ARRAY values are not all %zu bytes long", c->width);
+    if (st == KO_OK && ko_buf_append(&c->col->values, data.data, data.len) != KO_OK)
+        st = ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    ko_buf_free(&offs);
+    ko_buf_free(&data);
+    return st;
+}
+
+static ko_status delta_ints(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    ko_pq_column *col = c->col;
+    if (ko_buf_reserve(&col->values, n * c->width) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    void *dst = col->values.data + col->values.len;
+    ko_status st = c->width == 4 ? ko_pq_delta_decode_i32(in, len, dst, n, NULL, c->err)
+                                 : ko_pq_delta_decode_i64(in, len, dst, n, NULL, c->err);
+    if (st == KO_OK)
+        col->values.len += n * c->width;
+    return st;
+}
+
+static ko_status bss_values(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    ko_pq_column *col = c->col;
+    if (ko_buf_reserve(&col->values, n * c->width) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    ko_status st =
+        ko_pq_bss_decode(in, len, c->width, n, col->values.data + col->values.len, c->err);
+    if (st == KO_OK)
+        col->values.len += n * c->width;
+    return st;
+}
+
+/* BOOLEAN with RLE: 4-byte length, then the hybrid encoding at width 1. */
+static ko_status rle_bools(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    if (len < 4 || le32(in) > len - 4)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "RLE boolean length prefix is invalid");
+    ko_buf *idx = &c->idx;
+    ko_buf_reset(idx);
+    if (ko_buf_reserve(idx, n * sizeof(uint32_t)) != KO_OK ||
+        ko_buf_reserve(&c->col->values, n) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    uint32_t *v = (uint32_t *)idx->data;
+    ko_status st = ko_pq_rle_decode_u32(in + 4, le32(in), 1, v, n, NULL, c->err);
+    uint8_t *dst = c->col->values.data + c->col->values.len;
+    for (size_t i = 0; st == KO_OK && i < n; i++)
+        dst[i] = (uint8_t)v[i];
+    if (st == KO_OK)
+        c->col->values.len += n;
+    return st;
+}
+
+static ko_status gather_fixed(chunk_ctx *c, const uint32_t *idx, size_t n)
+{
+    ko_pq_column *col = c->col;
+    size_t w = c->width;
+    if (ko_buf_reserve(&col->values, n * w) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    uint8_t *dst = col->values.data + col->values.len;
+    const uint8_t *dict = c->dict_values.data;
+    if (w == 4) {
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + i * 4, dict + (size_t)idx[i] * 4, 4);
+    } else if (w == 8) {
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + i * 8, dict + (size_t)idx[i] * 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + i * w, dict + (size_t)idx[i] * w, w);
+    }
+    col->values.len += n * w;
+    return KO_OK;
+}
+
+static ko_status gather_bytes(chunk_ctx *c, const uint32_t *idx, size_t n)
+{
+    ko_pq_column *col = c->col;
+    const int64_t *doff = (const int64_t *)c->dict_offsets.data;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
+    if (ko_buf_reserve(&col->values, total) != KO_OK ||
+        ko_buf_reserve(&col->offsets, n * sizeof(int64_t)) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    uint8_t *dst = col->values.data;
+    int64_t *off = (int64_t *)(col->offsets.data + col->offsets.len);
+    int64_t pos = (int64_t)col->values.len;
+    for (size_t i = 0; i < n; i++) {
+        int64_t s = doff[idx[i]], l = doff[idx[i] + 1] - s;
+        memcpy(dst + pos, c->dict_values.data + s, (size_t)l);
+        pos += l;
+        off[i] = pos;
+    }
+    col->values.len = (size_t)pos;
+    col->offsets.len += n * sizeof(int64_t);
+    return KO_OK;
+}
+
+static ko_status dict_values(chunk_ctx *c, const uint8_t *in, size_t len, size_t n)
+{
+    if (!c->has_dict)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary-encoded page without a dictionary");
+    if (n == 0)
+        return KO_OK;
+    if (len < 1 || in[0] > 32)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "invalid dictionary index bit width");
+    ko_buf_reset(&c->idx);
+    if (ko_buf_reserve(&c->idx, n * sizeof(uint32_t)) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    uint32_t *idx = (uint32_t *)c->idx.data;
+    ko_status st = ko_pq_rle_decode_u32(in + 1, len - 1, in[0], idx, n, NULL, c->err);
+    if (st != KO_OK)
+        return st;
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= (uint32_t)(idx[i] >= c->dict_n);
+    if (bad)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary index out of range (%zu entries)",
+                          c->dict_n);
+    return c->width ? gather_fixed(c, idx, n) : gather_bytes(c, idx, n);
+}
+
+/* Decodes n non-null values of the page's encoding, appending to the column. */
+static ko_status decode_values(chunk_ctx *c, ko_pq_encoding enc, const uint8_t *in, size_t len,
+                               size_t n)
+{
+    ko_pq_type t = c->col->type;
+    if (enc == KO_PQ_ENC_PLAIN_DICTIONARY || enc == KO_PQ_ENC_RLE_DICTIONARY)
+        return dict_values(c, in, len, n);
+    if (t == KO_PQ_BYTE_ARRAY)
+        return decode_bytes(c, enc, in, len, n);
+    switch (enc) {
+    case KO_PQ_ENC_PLAIN:
+        return plain_fixed(c, in, len, n);
+    case KO_PQ_ENC_DELTA_BINARY_PACKED:
+        if (t == KO_PQ_INT32 || t == KO_PQ_INT64)
+            return delta_ints(c, in, len, n);
+        break;
+    case KO_PQ_ENC_BYTE_STREAM_SPLIT:
+        if (t != KO_PQ_BOOLEAN && t != KO_PQ_INT96)
+            return bss_values(c, in, len, n);
+        break;
+    case KO_PQ_ENC_RLE:
+        if (t == KO_PQ_BOOLEAN)
+            return rle_bools(c, in, len, n);
+        break;
+    case KO_PQ_ENC_DELTA_BYTE_ARRAY:
+        if (t == KO_PQ_FIXED_LEN_BYTE_ARRAY)
+            return delta_fixed(c, in, len, n);
+        break;
+    default:
+        break;
+    }
+    return ko_err_set(c->err, KO_ERR_UNSUPPORTED, "encoding %s is not supported for %s",
+                      ko_pq_encoding_name(enc), ko_pq_type_name(t));
+}
+
+/* ----------------------------------------------------------- dictionary */
+
+static ko_status load_dictionary(chunk_ctx *c, const ko_pq_page_header *h, const uint8_t *data,
+                                 size_t len)
+{
+    if (!h->has_dict || h->dict.num_values < 0)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary page without a valid header");
+    if (h->dict.encoding != KO_PQ_ENC_PLAIN && h->dict.encoding != KO_PQ_ENC_PLAIN_DICTIONARY)
+        return ko_err_set(c->err, KO_ERR_UNSUPPORTED, "dictionary page encoding %s",
+                          ko_pq_encoding_name(h->dict.encoding));
+    size_t n = (size_t)h->dict.num_values;
+    ko_buf_reset(&c->dict_values);
+    ko_buf_reset(&c->dict_offsets);
+    ko_status st;
+    if (c->width == 0) {
+        int64_t zero = 0;
+        st = ko_buf_append(&c->dict_offsets, &zero, sizeof zero) == KO_OK
+                 ? ko_pq_plain_decode_bytes(data, len, n, &c->dict_offsets, &c->dict_values, NULL,
+                                            c->err)
+                 : ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    } else if (c->col->type == KO_PQ_BOOLEAN) {
+        st = ko_err_set(c->err, KO_ERR_CORRUPT, "BOOLEAN columns cannot have a dictionary");
+    } else if (n > len / c->width) {
+        st = ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary of %zu values needs %zu bytes, has %zu",
+                        n, n * c->width, len);
+    } else {
+        st = ko_buf_append(&c->dict_values, data, n * c->width) == KO_OK
+                 ? KO_OK
+                 : ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    }
+    c->has_dict = st == KO_OK;
+    c->dict_n = n;
+    return st;
+}
+
+/* ----------------------------------------------------------------- pages */
+
+/* Decodes levels at the start of a v1 page; returns bytes consumed. */
+static ko_status levels_v1(chunk_ctx *c, ko_pq_encoding enc, int16_t max, const uint8_t *in,
+                           size_t len, int16_t *out, size_t n, size_t *used)
+{
+    int bw = ko_pq_bit_width((uint64_t)max);
+    if (enc == KO_PQ_ENC_BIT_PACKED) {
+        size_t bytes = (n * (size_t)bw + 7) / 8;
+        *used = bytes;
+        return ko_pq_bitpacked_decode_i16(in, len, bw, out, n, NULL, c->err);
+    }
+    if (enc != KO_PQ_ENC_RLE)
+        return ko_err_set(c->err, KO_ERR_UNSUPPORTED, "level encoding %s",
+                          ko_pq_encoding_name(enc));
+    if (len < 4 || le32(in) > len - 4)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "level length prefix exceeds the page");
+    *used = 4 + (size_t)le32(in);
+    return ko_pq_rle_decode_i16(in + 4, le32(in), bw, out, n, NULL, c->err);
+}
+
+static ko_status check_levels(chunk_ctx *c, const int16_t *lv, size_t n, int16_t max,
+                              const char *what)
+{
+    int16_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= (int16_t)(lv[i] > max || lv[i] < 0);
+    if (bad)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "%s level above the maximum %d", what, max);
+    return KO_OK;
+}
+
+/* Makes room for n more levels in both level buffers; returns pointers. */
+static ko_status grow_levels(chunk_ctx *c, size_t n, int16_t **def, int16_t **rep)
+{
+    ko_pq_column *col = c->col;
+    *def = *rep = NULL;
+    if ((col->max_def > 0 && ko_buf_reserve(&col->def, n * 2) != KO_OK) ||
+        (col->max_rep > 0 && ko_buf_reserve(&col->rep, n * 2) != KO_OK))
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory for %zu levels", n);
+    if (col->max_def > 0)
+        *def = (int16_t *)(col->def.data + col->def.len);
+    if (col->max_rep > 0)
+        *rep = (int16_t *)(col->rep.data + col->rep.len);
+    return KO_OK;
+}
+
+static size_t count_present(const int16_t *def, size_t n, int16_t max)
+{
+    if (!def)
+        return n;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += def[i] == max;
+    return k;
+}
+
+/* After levels and values of a page decoded: commit the counts. */
+static ko_status finish_page(chunk_ctx *c, ko_pq_encoding enc, const uint8_t *vals, size_t vlen,
+                             size_t n, const int16_t *def, const int16_t *rep)
+{
+    ko_pq_column *col = c->col;
+    if (rep && n > 0 && col->n == 0 && rep[0] != 0)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "first repetition level is not 0");
+    size_t present = count_present(def, n, col->max_def);
+    ko_status st = decode_values(c, enc, vals, vlen, present);
+    if (st != KO_OK)
+        return st;
+    col->def.len += def ? n * 2 : 0;
+    col->rep.len += rep ? n * 2 : 0;
+    col->n += n;
+    col->n_values += present;
+    return KO_OK;
+}
+
+static ko_status decompress_into(chunk_ctx *c, const uint8_t *in, size_t in_len, size_t out_len,
+                                 ko_pq_codec codec)
+{
+    ko_buf_reset(&c->page_buf);
+    if (out_len > (in_len + 1024) * (size_t)MAX_PAGE_RATIO)
+        return ko_err_set(c->err, KO_ERR_CORRUPT,
+                          "uncompressed size %zu is implausible for %zu compressed bytes", out_len,
+                          in_len);
+    if (ko_buf_reserve(&c->page_buf, out_len) != KO_OK)
+        return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory for a %zu-byte page", out_len);
+    ko_status st = ko_pq_decompress(codec, in, in_len, c->page_buf.data, out_len, c->err);
+    if (st == KO_OK)
+        c->page_buf.len = out_len;
+    return st;
+}
+
+static ko_status data_page_v1(chunk_ctx *c, const ko_pq_page_header *h, const uint8_t *raw,
+                              size_t raw_len)
+{
+    if (!h->has_data || h->data.num_values < 0)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "data page without a valid header");
+    ko_status st =
+        decompress_into(c, raw, raw_len, (size_t)h->uncompressed_page_size, c->meta->codec);
+    if (st != KO_OK)
+        return st;
+    size_t n = (size_t)h->data.num_values, pos = 0, used = 0;
+    const uint8_t *p = c->page_buf.data;
+    size_t len = c->page_buf.len;
+    int16_t *def, *rep;
+    st = grow_levels(c, n, &def, &rep);
+    if (st == KO_OK && rep) {
+        st = levels_v1(c, h->data.rep_encoding, c->col->max_rep, p, len, rep, n, &used);
+        pos += used;
+        if (st == KO_OK)
+            st = check_levels(c, rep, n, c->col->max_rep, "repetition");
+    }
+    if (st == KO_OK && def) {
+        st = levels_v1(c, h->data.def_encoding, c->col->max_def, p + pos, len - pos, def, n, &used);
+        pos += used;
+        if (st == KO_OK)
+            st = check_levels(c, def, n, c->col->max_def, "definition");
+    }
+    if (st == KO_OK && pos > len)
+        st = ko_err_set(c->err, KO_ERR_CORRUPT, "levels run past the end of the page");
+    if (st != KO_OK)
+        return st;
+    return finish_page(c, h->data.encoding, p + pos, len - pos, n, def, rep);
+}
+
+static ko_status levels_v2(chunk_ctx *c, const uint8_t *in, size_t len, int16_t max, int16_t *out,
+                           size_t n, const char *what)
+{
+    if (!out)
+        return len == 0
+                   ? KO_OK
+                   : ko_err_set(c->err, KO_ERR_CORRUPT, "%s levels in a column without them", what);
+    ko_status st =
+        ko_pq_rle_decode_i16(in, len, ko_pq_bit_width((uint64_t)max), out, n, NULL, c->err);
+    return st == KO_OK ? check_levels(c, out, n, max, what) : st;
+}
+
+static ko_status data_page_v2(chunk_ctx *c, const ko_pq_page_header *h, const uint8_t *raw,
+                              size_t raw_len)
+{
+    const ko_pq_data_page_header_v2 *v2 = &h->data_v2;
+    if (!h->has_data_v2 || v2->num_values < 0 || v2->rep_levels_byte_length < 0 ||
+        v2->def_levels_byte_length < 0)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "data page v2 without a valid header");
+    size_t rl = (size_t)v2->rep_levels_byte_length, dl = (size_t)v2->def_levels_byte_length;
+    if (rl > raw_len || dl > raw_len - rl || rl + dl > (size_t)h->uncompressed_page_size)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "level lengths exceed the page");
+    size_t n = (size_t)v2->num_values;
+    int16_t *def, *rep;
+    ko_status st = grow_levels(c, n, &def, &rep);
+    if (st == KO_OK)
+        st = levels_v2(c, raw, rl, c->col->max_rep, rep, n, "repetition");
+    if (st == KO_OK)
+        st = levels_v2(c, raw + rl, dl, c->col->max_def, def, n, "definition");
+    if (st != KO_OK)
+        return st;
+    const uint8_t *vals = raw + rl + dl;
+    size_t vlen = raw_len - rl - dl;
+    size_t out_len = (size_t)h->uncompressed_page_size - rl - dl;
+    if (v2->is_compressed && c->meta->codec != KO_PQ_UNCOMPRESSED) {
+        st = vlen == 0 && out_len == 0 ? (ko_buf_reset(&c->page_buf), KO_OK)
+                                       : decompress_into(c, vals, vlen, out_len, c->meta->codec);
+        vals = c->page_buf.data;
+        vlen = c->page_buf.len;
+    }
+    if (st != KO_OK)
+        return st;
+    return finish_page(c, v2->encoding, vals, vlen, n, def, rep);
+}
+
+static ko_status decode_page(chunk_ctx *c, const ko_pq_page_header *h, const uint8_t *raw,
+                             size_t len)
+{
+    if (h->has_crc && ko_pq_crc32(raw, len) != h->crc)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "page checksum (CRC-32) mismatch");
+    switch (h->type) {
+    case KO_PQ_DICTIONARY_PAGE: {
+        if (c->col->n > 0)
+            return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary page after data pages");
+        ko_status st =
+            decompress_into(c, raw, len, (size_t)h->uncompressed_page_size, c->meta->codec);
+        return st == KO_OK ? load_dictionary(c, h, c->page_buf.data, c->page_buf.len) : st;
+    }
+    case KO_PQ_DATA_PAGE:
+        return data_page_v1(c, h, raw, len);
+    case KO_PQ_DATA_PAGE_V2:
+        return data_page_v2(c, h, raw, len);
+    default:
+        return KO_OK; /* index pages and unknown page types are skipped */
+    }
+}
+
+static ko_status decode_pages(chunk_ctx *c, const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    int64_t want = c->meta->num_values;
+    ko_arena hdr_arena = {.chunk_size = 4096};
+    ko_status st = KO_OK;
+    for (c->page = 0; st == KO_OK && pos < len && (int64_t)c->col->n < want; c->page++) {
+        ko_pq_page_header h;
+        size_t used = 0;
+        st = ko_pq_decode_page_header(buf + pos, len - pos, &hdr_arena, &h, &used, c->err);
+        if (st != KO_OK)
+            break;
+        pos += used;
+        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 ||
+            (size_t)h.compressed_page_size > len - pos) {
+            st = ko_err_set(c->err, KO_ERR_CORRUPT,
+                            "page size %d exceeds the column chunk (%zu bytes left)",
+                            h.compressed_page_size, len - pos);
+            break;
+        }
+        st = decode_page(c, &h, buf + pos, (size_t)h.compressed_page_size);
+        pos += (size_t)h.compressed_page_size;
+        ko_arena_free(&hdr_arena);
+    }
+    ko_arena_free(&hdr_arena);
+    if (st != KO_OK)
+        return chunk_fail(c, st);
+    c->page = -1;
+    if ((int64_t)c->col->n != want) {
+        ko_err_set(c->err, KO_ERR_CORRUPT, "column chunk declares %lld values, its pages hold %zu",
+                   (long long)want, c->col->n);
+        return chunk_fail(c, KO_ERR_CORRUPT);
+    }
+    return KO_OK;
+}
+
+/* ----------------------------------------------------------- the chunk */
+
+/* parquet-mr before 1.2.9 (PARQUET-816) left the dictionary page header out
+ * of total_compressed_size; like other readers, read up to this many extra
+ * bytes for files from such writers (or from parquet-mr with no version). */
+enum { PARQUET_816_PADDING = 100 };
+
+static bool old_parquet_mr(const char *created_by)
+{
+    if (!created_by || strncmp(created_by, "parquet-mr", 10) != 0)
+        return false;
+    const char *v = strstr(created_by, "version ");
+    int major = 0, minor = 0, patch = 0;
+    if (!v || sscanf(v + 8, "%d.%d.%d", &major, &minor, &patch) < 2)
+        return true;
+    return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
+}
+
+static ko_status chunk_range(chunk_ctx *c, uint64_t *start, uint64_t *len)
+{
+    const ko_pq_column_meta *m = c->meta;
+    int64_t s = m->data_page_offset;
+    /* The chunk starts at its dictionary page if it has one.  Some writers
+     * put 0 in one of the two offsets: ignore offsets inside the magic. */
+    if (m->has_dictionary_page_offset && m->dictionary_page_offset >= 4 &&
+        (m->dictionary_page_offset < s || s < 4))
+        s = m->dictionary_page_offset;
+    if (s < 4 || m->total_compressed_size < 0 ||
+        (uint64_t)s + (uint64_t)m->total_compressed_size > c->r->size)
+        return corrupt(c, "column chunk lies outside the file");
+    *start = (uint64_t)s;
+    *len = (uint64_t)m->total_compressed_size;
+    if (old_parquet_mr(c->r->meta.created_by)) {
+        uint64_t room = c->r->size - *start - *len;
+        *len += room < PARQUET_816_PADDING ? room : PARQUET_816_PADDING;
+    }
+    return KO_OK;
+}
+
+static ko_status check_chunk(chunk_ctx *c, const ko_pq_column_chunk *cc)
+{
+    const ko_pq_leaf *lf = &c->r->schema.leaves[c->leaf];
+    if (cc->encrypted) {
+        ko_err_set(c->err, KO_ERR_UNSUPPORTED, "encrypted Parquet is not supported");
+        return chunk_fail(c, KO_ERR_UNSUPPORTED);
+    }
+    if (!cc->has_meta_data)
+        return corrupt(c, "column chunk has no metadata");
+    if (cc->file_path) {
+        ko_err_set(c->err, KO_ERR_UNSUPPORTED, "column chunk in another file (%s)", cc->file_path);
+        return chunk_fail(c, KO_ERR_UNSUPPORTED);
+    }
+    if (cc->meta.type != lf->type)
+        return corrupt(c, "column chunk type differs from the schema");
+    if (cc->meta.num_values < 0)
+        return corrupt(c, "negative value count");
+    return KO_OK;
+}
+
+static void ctx_free(chunk_ctx *c)
+{
+    ko_buf_free(&c->dict_values);
+    ko_buf_free(&c->dict_offsets);
+    ko_buf_free(&c->page_buf);
+    ko_buf_free(&c->idx);
+}
+
+ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *col,
+                                  ko_err *err)
+{
+    if (rg >= r->meta.n_row_groups || leaf >= r->schema.n_leaves)
+        return ko_err_set(err, KO_ERR_INVALID, "%s: no row group %u column %u", r->name, rg, leaf);
+    const ko_pq_leaf *lf = &r->schema.leaves[leaf];
+    if (col->type != lf->type || col->max_def != lf->max_def || col->max_rep != lf->max_rep ||
+        col->type_length != lf->type_length ||
+        (lf->type == KO_PQ_BYTE_ARRAY && !col->offsets.len)) {
+        ko_pq_column_free(col);
+        if (ko_pq_column_init(col, lf) != KO_OK)
+            return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
+    }
+    ko_pq_column_reset(col);
+    const ko_pq_column_chunk *cc = &r->meta.row_groups[rg].columns[leaf];
+    chunk_ctx c = {.r = r,
+                   .rg = rg,
+                   .leaf = leaf,
+                   .meta = &cc->meta,
+                   .col = col,
+                   .page = -1,
+                   .width = ko_pq_value_width(lf->type, lf->type_length),
+                   .err = err};
+    uint64_t start = 0, len = 0;
+    ko_status st = check_chunk(&c, cc);
+    if (st == KO_OK && cc->meta.num_values == 0)
+        return ctx_free(&c), KO_OK; /* nothing to read */
+    if (st == KO_OK)
+        st = chunk_range(&c, &start, &len);
+    ko_buf raw = {0};
+    if (st == KO_OK)
+        st = read_range(r, start, len, &raw, err);
+    if (st == KO_OK)
+        st = decode_pages(&c, raw.data, raw.len);
+    ko_buf_free(&raw);
+    ctx_free(&c);
+    if (st != KO_OK)
+        ko_pq_column_reset(col);
+    return st;
+}
