@@ -32,8 +32,8 @@ ko_status ko_pq_rle_encode_u32(const uint32_t *in, size_t n, int bw, ko_buf *out
 ko_status ko_pq_rle_encode_i16(const int16_t *in, size_t n, int bw, ko_buf *out);
 
 /* The deprecated BIT_PACKED level encoding (most significant bit first). */
-ko_status ko_pq_bitpacked_decode_i16(const uint8_t *in, size_t len, int bw, int16_t *out,
-                                     size_t n, size_t *used, ko_err *err);
+ko_status ko_pq_bitpacked_decode_i16(const uint8_t *in, size_t len, int bw, int16_t *out, size_t n,
+                                     size_t *used, ko_err *err);
 
 /* ---------------------------------------------------------------- PLAIN */
 
@@ -63,8 +63,8 @@ ko_status ko_pq_delta_encode_i64(const int64_t *in, size_t n, ko_buf *out);
 /* DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (incremental/front coding). */
 ko_status ko_pq_delta_length_decode(const uint8_t *in, size_t len, size_t n, ko_buf *offsets,
                                     ko_buf *data, ko_err *err);
-ko_status ko_pq_delta_byte_array_decode(const uint8_t *in, size_t len, size_t n,
-                                        ko_buf *offsets, ko_buf *data, ko_err *err);
+ko_status ko_pq_delta_byte_array_decode(const uint8_t *in, size_t len, size_t n, ko_buf *offsets,
+                                        ko_buf *data, ko_err *err);
 
 /* BYTE_STREAM_SPLIT: n values of `width` bytes (FLOAT, DOUBLE, INT32, INT64,
  * FIXED_LEN_BYTE_ARRAY) from width streams of n bytes each. */

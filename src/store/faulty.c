@@ -42,8 +42,8 @@ static ko_status fault(ko_store *s, const char *op, const char *key, ko_err *err
     int count = f->plan.fail_count > 0 ? f->plan.fail_count : 1;
     if (f->plan.fail_at <= 0 || n < f->plan.fail_at || n >= f->plan.fail_at + count)
         return KO_OK;
-    return ko_err_set(err, f->plan.fail_status, "%s %s: injected failure (call %d): %s", op, key,
-                      n, ko_status_name(f->plan.fail_status));
+    return ko_err_set(err, f->plan.fail_status, "%s %s: injected failure (call %d): %s", op, key, n,
+                      ko_status_name(f->plan.fail_status));
 }
 
 static ko_status faulty_get(ko_store *s, const char *key, uint64_t off, uint64_t len, ko_buf *out,
@@ -116,8 +116,7 @@ static ko_status faulty_writer_open(ko_store *s, const char *key, ko_put_flags f
     return KO_OK;
 }
 
-static ko_status faulty_writer_write(ko_store_writer *base, const void *data, size_t n,
-                                     ko_err *err)
+static ko_status faulty_writer_write(ko_store_writer *base, const void *data, size_t n, ko_err *err)
 {
     faulty_writer *w = (faulty_writer *)base;
     ko_status st = fault(base->store, "write", base->key, err);

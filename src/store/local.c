@@ -235,8 +235,7 @@ static ko_status local_writer_open(ko_store *s, const char *key, ko_put_flags fl
     return KO_OK;
 }
 
-static ko_status local_writer_write(ko_store_writer *base, const void *data, size_t n,
-                                    ko_err *err)
+static ko_status local_writer_write(ko_store_writer *base, const void *data, size_t n, ko_err *err)
 {
     local_writer *w = (local_writer *)base;
     const uint8_t *p = data;

@@ -98,8 +98,7 @@ static bool has_scheme(const char *uri, const char *scheme)
     return strncmp(uri, scheme, n) == 0 && strncmp(uri + n, "://", 3) == 0;
 }
 
-ko_status ko_store_open(const char *uri, const ko_store_options *opts, ko_store **out,
-                        ko_err *err)
+ko_status ko_store_open(const char *uri, const ko_store_options *opts, ko_store **out, ko_err *err)
 {
     *out = NULL;
     if (!uri || !*uri)
@@ -200,8 +199,8 @@ ko_status ko_store_get(ko_store *s, const char *key, ko_buf *out, ko_err *err)
     return ko_store_get_range(s, key, 0, KO_STORE_TO_END, out, err);
 }
 
-ko_status ko_store_get_range(ko_store *s, const char *key, uint64_t off, uint64_t len,
-                             ko_buf *out, ko_err *err)
+ko_status ko_store_get_range(ko_store *s, const char *key, uint64_t off, uint64_t len, ko_buf *out,
+                             ko_err *err)
 {
     ko_status st = check_key(s, key, err);
     if (st != KO_OK)
@@ -213,23 +212,23 @@ ko_status ko_store_get_range(ko_store *s, const char *key, uint64_t off, uint64_
         return with_uri(s, key, st, err);
     if (off > info.size) {
         out->len = before;
-        return ko_err_set(err, KO_ERR_INVALID, "%s/%s: offset %llu is beyond the size %llu",
-                          s->uri, key, (unsigned long long)off, (unsigned long long)info.size);
+        return ko_err_set(err, KO_ERR_INVALID, "%s/%s: offset %llu is beyond the size %llu", s->uri,
+                          key, (unsigned long long)off, (unsigned long long)info.size);
     }
     uint64_t avail = info.size - off;
     uint64_t expected = len < avail ? len : avail;
     uint64_t got = out->len - before;
     if (got != expected) {
         out->len = before;
-        return ko_err_set(err, KO_ERR_IO, "%s/%s: short read: got %llu of %llu bytes at offset %llu",
-                          s->uri, key, (unsigned long long)got, (unsigned long long)expected,
-                          (unsigned long long)off);
+        return ko_err_set(
+            err, KO_ERR_IO, "%s/%s: short read: got %llu of %llu bytes at offset %llu", s->uri, key,
+            (unsigned long long)got, (unsigned long long)expected, (unsigned long long)off);
     }
     return KO_OK;
 }
 
-ko_status ko_store_put(ko_store *s, const char *key, const void *data, size_t n,
-                       ko_put_flags flags, ko_err *err)
+ko_status ko_store_put(ko_store *s, const char *key, const void *data, size_t n, ko_put_flags flags,
+                       ko_err *err)
 {
     ko_status st = check_key(s, key, err);
     if (st == KO_OK)

@@ -363,8 +363,8 @@ static void test_keys_cannot_escape_root(void **state)
 {
     fixture *f = *state;
     static const char *const bad[] = {
-        "",         "/etc/passwd", "../x",     "a/../../x", "a/..",       "..",
-        ".",        "a/./b",       "a//b",     "a/",        "a\\..\\..\\x", "a\\b",
+        "",         "/etc/passwd", "../x",      "a/../../x",   "a/..",         "..",
+        ".",        "a/./b",       "a//b",      "a/",          "a\\..\\..\\x", "a\\b",
         "a/\x01/b", "tab\there",   ".ko-tmp-1", "d/.ko-tmp-x",
     };
     ko_err err = {0};
@@ -385,8 +385,7 @@ static void test_keys_cannot_escape_root(void **state)
     char longkey[KO_STORE_KEY_MAX + 2];
     memset(longkey, 'k', sizeof longkey - 1);
     longkey[sizeof longkey - 1] = '\0';
-    assert_int_equal(ko_store_put(f->s, longkey, "x", 1, KO_PUT_OVERWRITE, &err),
-                     KO_ERR_INVALID);
+    assert_int_equal(ko_store_put(f->s, longkey, "x", 1, KO_PUT_OVERWRITE, &err), KO_ERR_INVALID);
     ko_list_page page;
     assert_int_equal(ko_store_list(f->s, "../", NULL, 10, &page, &err), KO_ERR_INVALID);
     /* Nothing was written beside the root. */
@@ -533,7 +532,7 @@ static void test_fault_short_read(void **state)
     assert_int_equal(ko_store_get(s, "sr/obj", &out, &err), KO_ERR_IO);
     assert_non_null(strstr(err.msg, "short read"));
     assert_non_null(strstr(err.msg, "sr/obj"));
-    assert_int_equal(out.len, 0); /* nothing partial handed out */
+    assert_int_equal(out.len, 0);                                   /* nothing partial handed out */
     TU_OK(ko_store_get_range(s, "sr/obj", 2, 3, &out, &err), &err); /* fits: fine */
     assert_string_equal((char *)out.data, "234");
     ko_buf_free(&out);
@@ -543,10 +542,9 @@ static void test_fault_short_read(void **state)
 static void test_fault_consecutive_and_latency(void **state)
 {
     fixture *f = *state;
-    ko_store *s = faulty(f, (ko_fault_plan){.fail_at = 1,
-                                            .fail_count = 2,
-                                            .fail_status = KO_ERR_NETWORK,
-                                            .latency_us = 20000});
+    ko_store *s = faulty(
+        f, (ko_fault_plan){
+               .fail_at = 1, .fail_count = 2, .fail_status = KO_ERR_NETWORK, .latency_us = 20000});
     ko_err err = {0};
     ko_list_page page;
     int64_t t0 = ko_monotonic_us();
