@@ -61,6 +61,11 @@ const char *ko_status_name(ko_status st);
  * callers can write `return ko_err_set(err, KO_ERR_INVALID, "...")`. */
 ko_status ko_err_set(ko_err *err, ko_status st, const char *fmt, ...) KO_PRINTF(3, 4);
 
+#ifdef __clang_analyzer__
+/* Let the static analyzer see that ko_err_set returns its status. */
+#define ko_err_set(err, st, ...) (ko_err_set((err), (st), __VA_ARGS__), (st))
+#endif
+
 /* Prepends "context: " to the message already in err; returns err->status. */
 ko_status ko_err_prefix(ko_err *err, const char *fmt, ...) KO_PRINTF(2, 3);
 

@@ -7,6 +7,8 @@
  */
 #include "base/base.h"
 
+#undef ko_err_set /* base.h may define it for the static analyzer */
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -36,7 +36,7 @@ static int store_ls(ko_store *s, const char *uri, const char *key, ko_err *err)
     snprintf(prefix, sizeof prefix, "%s", key);
     complete_dir_prefix(uri, prefix, sizeof prefix);
     char *token = NULL;
-    ko_status st;
+    ko_status st = KO_OK;
     do {
         ko_list_page page;
         st = ko_store_list(s, prefix, token, 1000, &page, err);
@@ -114,7 +114,7 @@ static int store_put(ko_store *s, const char *key, const char *src, ko_err *err)
     if (st == KO_OK)
         st = copy_stream(in, w, is_stdin ? "stdin" : src, err);
     if (!is_stdin)
-        fclose(in);
+        (void)fclose(in);
     return st == KO_OK ? 0 : ko_cli_fail(err);
 }
 

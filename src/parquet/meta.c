@@ -230,10 +230,10 @@ static ko_status rd_count_list(ko_tc_reader *r, int64_t **out, uint32_t *n)
 
 #define DESC(nm, tbl, fn_, init_)                                                 \
     static const ko_tc_struct_desc nm = {.name = #nm,                             \
-                                         .fields = tbl,                           \
+                                         .fields = (tbl),                         \
                                          .n_fields = (uint16_t)KO_ARRAY_LEN(tbl), \
-                                         .fn = fn_,                               \
-                                         .init = init_}
+                                         .fn = (fn_),                             \
+                                         .init = (init_)}
 
 /* ============================================== unions of empty structs */
 
