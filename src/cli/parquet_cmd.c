@@ -248,6 +248,9 @@ static json_t *bound_json(const ko_pq_schema_element *el, ko_pq_bin v)
     if (!j || (json_is_real(j) && is_decimal(el))) {
         json_decref(j);
         j = json_stringn((const char *)text.data, text.len);
+    } else if (json_is_integer(j) && json_integer_value(j) == 0 && text.data[0] == '-') {
+        json_decref(j); /* "-0", a float bound: jansson would drop the sign */
+        j = json_real(-0.0);
     }
     ko_buf_free(&text);
     return j;
