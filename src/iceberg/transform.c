@@ -269,7 +269,7 @@ static int64_t time_unit(ko_ice_transform_kind k, const ko_ice_value *v)
 ko_status ko_ice_transform_apply(const ko_ice_transform *t, const ko_ice_type *src,
                                  const ko_ice_value *v, ko_ice_value *out, ko_err *err)
 {
-    ko_ice_type rt;
+    ko_ice_type rt = {0};
     ko_status st = ko_ice_transform_result_type(t, src, &rt, err);
     if (st == KO_OK)
         st = ko_ice_value_check(src, v, err);

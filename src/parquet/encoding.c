@@ -493,7 +493,10 @@ ko_status ko_pq_rle_decode_i16(const uint8_t *in, size_t len, int bw, int16_t *o
 
 /* ---------------------------------------------------- hybrid encoding */
 
-/* Values come from one of two arrays; the encoder is not the hot path. */
+/* Values come from one of two arrays.  The encoder's functions are inlined
+ * into the two entry points, so each gets a copy specialised for its array
+ * type (the writer calls them for every page: levels and dictionary
+ * indices). */
 typedef struct rle_src {
     bool wide; /* u32, else i16 */
     const uint32_t *u32;
@@ -508,7 +511,7 @@ KO_AI uint32_t src_get(const rle_src *s, size_t i)
 enum { RLE_MAX_RUN = 0x7fffffff, RLE_MAX_GROUPS = RLE_MAX_RUN / 8 };
 
 /* Appends values [from, to) as bit-packed runs, the last group zero-padded. */
-static ko_status rle_put_packed(const rle_src *s, size_t from, size_t to, unsigned bw, ko_buf *out)
+KO_AI ko_status rle_put_packed(const rle_src *s, size_t from, size_t to, unsigned bw, ko_buf *out)
 {
     while (from < to) {
         size_t groups = min_sz((to - from + 7) / 8, RLE_MAX_GROUPS);
@@ -541,16 +544,62 @@ static ko_status rle_put_repeat(uint32_t v, size_t count, unsigned bw, ko_buf *o
     return KO_OK;
 }
 
+/* The first k >= i at which 8 equal values start (k .. k+7), or n.  Blocks
+ * of 64 neighbour comparisons are made without branches into a mask whose
+ * bit t says value i+t equals the next; 7 set bits in a row mark a run of
+ * 8, so a block with none is passed over whole.  Only starts t < 57 have
+ * all their bits in the block: the next block begins there. */
+KO_AI size_t next_long_run(const rle_src *s, size_t i, size_t n)
+{
+    enum { BLOCK = 64, STARTS = BLOCK - 6 - 1 };
+    for (; i + BLOCK < n; i += STARTS) {
+        uint64_t m = 0;
+        for (unsigned t = 0; t < BLOCK; t++)
+            m |= (uint64_t)(src_get(s, i + t) == src_get(s, i + t + 1)) << t;
+        m &= m >> 1; /* bits t, t+1 */
+        m &= m >> 2; /* bits t .. t+3 */
+        m &= m >> 3; /* bits t .. t+6 */
+        m &= ((uint64_t)1 << STARTS) - 1;
+        if (m)
+            return i + (size_t)__builtin_ctzll(m);
+    }
+    for (; i + 8 <= n; i++) {
+        size_t k = 1;
+        while (k < 8 && src_get(s, i + k) == src_get(s, i))
+            k++;
+        if (k == 8)
+            return i;
+    }
+    return n;
+}
+
+/* The end of the run of v that continues at j: 8 bytes compared at once. */
+KO_AI size_t run_end(const rle_src *s, size_t j, size_t n, uint32_t v)
+{
+    uint64_t x;
+    if (s->wide) {
+        uint64_t pat = (uint64_t)v * 0x0000000100000001ull;
+        while (j + 2 <= n && (memcpy(&x, s->u32 + j, 8), x == pat))
+            j += 2;
+    } else {
+        uint64_t pat = (uint64_t)(uint16_t)v * 0x0001000100010001ull;
+        while (j + 4 <= n && (memcpy(&x, s->i16 + j, 8), x == pat))
+            j += 4;
+    }
+    while (j < n && src_get(s, j) == v)
+        j++;
+    return j;
+}
+
 /* Runs of >= 8 equal values become repeated runs, once the literals before
- * them fill whole groups (values are borrowed from the run to pad them). */
-static ko_status rle_encode(const rle_src *s, size_t n, unsigned bw, ko_buf *out)
+ * them fill whole groups (values are borrowed from the run to pad them).
+ * Shorter runs stay in the literals, so only long runs are looked for. */
+KO_AI ko_status rle_encode(const rle_src *s, size_t n, unsigned bw, ko_buf *out)
 {
     size_t lit = 0, i = 0;
-    while (i < n) {
+    while ((i = next_long_run(s, i, n)) < n) {
         uint32_t v = src_get(s, i);
-        size_t j = i + 1;
-        while (j < n && src_get(s, j) == v)
-            j++;
+        size_t j = run_end(s, i + 8, n, v);
         size_t pad = (8 - (i - lit) % 8) % 8;
         if (j - i >= pad + 8) {
             if (rle_put_packed(s, lit, i + pad, bw, out) != KO_OK ||
@@ -563,7 +612,7 @@ static ko_status rle_encode(const rle_src *s, size_t n, unsigned bw, ko_buf *out
     return rle_put_packed(s, lit, n, bw, out);
 }
 
-static ko_status rle_encode_checked(const rle_src *s, size_t n, int bw, ko_buf *out)
+KO_AI ko_status rle_encode_checked(const rle_src *s, size_t n, int bw, ko_buf *out)
 {
     if (bw < 0 || bw > 32)
         return KO_ERR_INVALID;
@@ -589,9 +638,11 @@ ko_status ko_pq_rle_encode_u32(const uint32_t *in, size_t n, int bw, ko_buf *out
 
 ko_status ko_pq_rle_encode_i16(const int16_t *in, size_t n, int bw, ko_buf *out)
 {
+    uint16_t bits = 0; /* a loop without exits, which the compiler vectorises */
     for (size_t i = 0; i < n; i++)
-        if (in[i] < 0)
-            return KO_ERR_INVALID;
+        bits |= (uint16_t)in[i];
+    if (bits & 0x8000)
+        return KO_ERR_INVALID;
     rle_src s = {false, NULL, in};
     return rle_encode_checked(&s, n, bw > 16 ? -1 : bw, out);
 }
@@ -677,12 +728,16 @@ static ko_status reserve_out(ko_buf *offsets, size_t k, ko_buf *data, size_t byt
     return KO_OK;
 }
 
+enum { PLAIN_COPY = 32 };
+
 ko_status ko_pq_plain_decode_bytes(const uint8_t *in, size_t len, size_t n, ko_buf *offsets,
                                    ko_buf *data, size_t *used, ko_err *err)
 {
     if (n > len / 4)
         return bad(err, PLAIN_BYTES, 0, "%zu values cannot fit in %zu bytes", n, len);
-    ko_status st = reserve_out(offsets, n, data, len - 4 * n, PLAIN_BYTES, err);
+    /* PLAIN_COPY bytes of slack: short values are copied with one fixed-size
+     * move where the input has that many bytes left */
+    ko_status st = reserve_out(offsets, n, data, len - 4 * n + PLAIN_COPY, PLAIN_BYTES, err);
     if (st != KO_OK)
         return st;
     uint8_t *offp = offsets->data + offsets->len;
@@ -699,7 +754,10 @@ ko_status ko_pq_plain_decode_bytes(const uint8_t *in, size_t len, size_t n, ko_b
         if (l > room)
             return bad(err, PLAIN_BYTES, pos - 4,
                        "value %zu: length %zu exceeds the %zu bytes left for it", i, l, room);
-        memcpy(dst, in + pos, l);
+        if (l <= PLAIN_COPY && len - pos >= PLAIN_COPY)
+            memcpy(dst, in + pos, PLAIN_COPY);
+        else
+            memcpy(dst, in + pos, l);
         dst += l;
         pos += l;
         end += l;

@@ -365,6 +365,10 @@ static ko_status gather_fixed(chunk_ctx *c, const uint32_t *idx, size_t n)
     return KO_OK;
 }
 
+/* Bytes of slack kept after the dictionary's strings and the column's
+ * values, so that short strings are copied with one fixed-size move. */
+enum { COPY_SLACK = 16 };
+
 static ko_status gather_bytes(chunk_ctx *c, const uint32_t *idx, size_t n)
 {
     ko_pq_column *col = c->col;
@@ -372,19 +376,24 @@ static ko_status gather_bytes(chunk_ctx *c, const uint32_t *idx, size_t n)
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
-    if (ko_buf_reserve(&col->values, total) != KO_OK ||
+    if (ko_buf_reserve(&col->values, total + COPY_SLACK) != KO_OK ||
         ko_buf_reserve(&col->offsets, n * sizeof(int64_t)) != KO_OK)
         return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
     uint8_t *dst = col->values.data;
+    const uint8_t *src = c->dict_values.data; /* COPY_SLACK readable past its end */
     int64_t *off = (int64_t *)(col->offsets.data + col->offsets.len);
     int64_t pos = (int64_t)col->values.len;
     for (size_t i = 0; i < n; i++) {
         int64_t s = doff[idx[i]], l = doff[idx[i] + 1] - s;
-        memcpy(dst + pos, c->dict_values.data + s, (size_t)l);
+        if (l <= COPY_SLACK)
+            memcpy(dst + pos, src + s, COPY_SLACK);
+        else
+            memcpy(dst + pos, src + s, (size_t)l);
         pos += l;
         off[i] = pos;
     }
     col->values.len = (size_t)pos;
+    col->values.data[pos] = '\0'; /* keep ko_buf's terminator */
     col->offsets.len += n * sizeof(int64_t);
     return KO_OK;
 }
@@ -404,9 +413,9 @@ static ko_status dict_values(chunk_ctx *c, const uint8_t *in, size_t len, size_t
     ko_status st = ko_pq_rle_decode_u32(in + 1, len - 1, in[0], idx, n, NULL, c->err);
     if (st != KO_OK)
         return st;
-    uint32_t bad = 0;
+    uint32_t bad = 0, lim = (uint32_t)c->dict_n; /* at most INT32_MAX entries */
     for (size_t i = 0; i < n; i++)
-        bad |= (uint32_t)(idx[i] >= c->dict_n);
+        bad |= (uint32_t)(idx[i] >= lim);
     if (bad)
         return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary index out of range (%zu entries)",
                           c->dict_n);
@@ -478,6 +487,8 @@ static ko_status load_dictionary(chunk_ctx *c, const ko_pq_page_header *h, const
                  ? KO_OK
                  : ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
     }
+    if (st == KO_OK && ko_buf_reserve(&c->dict_values, COPY_SLACK) != KO_OK)
+        st = ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
     c->has_dict = st == KO_OK;
     c->dict_n = n;
     return st;
@@ -722,9 +733,12 @@ static bool old_parquet_mr(const char *created_by)
     if (!created_by || strncmp(created_by, "parquet-mr", 10) != 0)
         return false;
     const char *v = strstr(created_by, "version ");
-    int major = 0, minor = 0, patch = 0;
-    if (!v || sscanf(v + 8, "%d.%d.%d", &major, &minor, &patch) < 2)
+    if (!v)
         return true;
+    char *end = NULL;
+    long major = strtol(v + 8, &end, 10);
+    long minor = *end == '.' ? strtol(end + 1, &end, 10) : 0;
+    long patch = *end == '.' ? strtol(end + 1, &end, 10) : 0;
     return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
 }
 

@@ -256,11 +256,65 @@ static ko_status offer(ko_pq_minmax *m, ko_pq_order o, const uint8_t *lo, size_t
     return st;
 }
 
+/* Typed scans for the integer orders: the positions of the smallest and
+ * largest of n values, in a loop the compiler keeps free of calls. */
+#define INT_EXTREMES(name, T)                                               \
+    static void name(const uint8_t *vals, size_t n, size_t *lo, size_t *hi) \
+    {                                                                       \
+        T vlo, vhi;                                                         \
+        memcpy(&vlo, vals, sizeof vlo);                                     \
+        vhi = vlo;                                                          \
+        size_t ilo = 0, ihi = 0;                                            \
+        for (size_t i = 1; i < n; i++) {                                    \
+            T v;                                                            \
+            memcpy(&v, vals + i * sizeof v, sizeof v);                      \
+            if (v < vlo) {                                                  \
+                vlo = v;                                                    \
+                ilo = i;                                                    \
+            }                                                               \
+            if (v > vhi) {                                                  \
+                vhi = v;                                                    \
+                ihi = i;                                                    \
+            }                                                               \
+        }                                                                   \
+        *lo = ilo;                                                          \
+        *hi = ihi;                                                          \
+    }
+INT_EXTREMES(extremes_i32, int32_t)
+INT_EXTREMES(extremes_u32, uint32_t)
+INT_EXTREMES(extremes_i64, int64_t)
+INT_EXTREMES(extremes_u64, uint64_t)
+#undef INT_EXTREMES
+
+/* Integer orders through the typed scans; false for the other orders. */
+static bool int_extremes(ko_pq_order o, const uint8_t *vals, size_t n, size_t *lo, size_t *hi)
+{
+    switch (o) {
+    case KO_PQ_ORD_I32:
+        extremes_i32(vals, n, lo, hi);
+        return true;
+    case KO_PQ_ORD_U32:
+        extremes_u32(vals, n, lo, hi);
+        return true;
+    case KO_PQ_ORD_I64:
+        extremes_i64(vals, n, lo, hi);
+        return true;
+    case KO_PQ_ORD_U64:
+        extremes_u64(vals, n, lo, hi);
+        return true;
+    default:
+        return false;
+    }
+}
+
 ko_status ko_pq_minmax_add_fixed(ko_pq_minmax *m, ko_pq_order o, const uint8_t *vals, size_t n,
                                  size_t width)
 {
-    if (o == KO_PQ_ORD_NONE)
+    if (o == KO_PQ_ORD_NONE || n == 0)
         return KO_OK;
+    size_t ilo, ihi;
+    if (int_extremes(o, vals, n, &ilo, &ihi))
+        return offer(m, o, vals + ilo * width, width, vals + ihi * width, width);
     const uint8_t *lo = NULL, *hi = NULL;
     bool skip = is_float_order(o);
     for (size_t i = 0; i < n; i++) {
@@ -279,22 +333,81 @@ ko_status ko_pq_minmax_add_fixed(ko_pq_minmax *m, ko_pq_order o, const uint8_t *
     return lo ? offer(m, o, lo, width, hi, width) : KO_OK;
 }
 
+/* The first 8 bytes of v as a big-endian integer, zero-padded.  When two
+ * prefixes differ they order the strings bytewise; when they are equal the
+ * whole strings decide (cmp_bytes). */
+static uint64_t prefix8(const uint8_t *v, size_t len)
+{
+    uint64_t x = 0;
+    if (len >= 8) {
+        memcpy(&x, v, 8);
+        return __builtin_bswap64(x);
+    }
+    for (size_t k = 0; k < len; k++)
+        x |= (uint64_t)v[k] << (56 - 8 * k);
+    return x;
+}
+
+/* A candidate bound: a value, its length and prefix. */
+typedef struct bytes_bound {
+    const uint8_t *p;
+    size_t len;
+    uint64_t pfx;
+    size_t at;
+} bytes_bound;
+
+static bytes_bound bytes_at(const uint8_t *data, const int64_t *off, size_t i)
+{
+    bytes_bound b = {data + off[i], (size_t)(off[i + 1] - off[i]), 0, i};
+    b.pfx = prefix8(b.p, b.len);
+    return b;
+}
+
+/* Positions of the smallest and largest byte strings in bytewise order;
+ * the prefixes decide most comparisons without a memcmp call. */
+static void bytes_extremes(const uint8_t *data, const int64_t *off, size_t n, size_t *lo,
+                           size_t *hi)
+{
+    bytes_bound blo = bytes_at(data, off, 0), bhi = blo;
+    for (size_t i = 1; i < n; i++) {
+        bytes_bound v = bytes_at(data, off, i);
+        if (v.pfx < blo.pfx || (v.pfx == blo.pfx && cmp_bytes(v.p, v.len, blo.p, blo.len) < 0))
+            blo = v;
+        else if (v.pfx > bhi.pfx || (v.pfx == bhi.pfx && cmp_bytes(v.p, v.len, bhi.p, bhi.len) > 0))
+            bhi = v;
+    }
+    *lo = blo.at;
+    *hi = bhi.at;
+}
+
+static void ordered_extremes(ko_pq_order o, const uint8_t *data, const int64_t *offsets, size_t n,
+                             size_t *lo, size_t *hi)
+{
+    size_t ilo = 0, ihi = 0;
+    for (size_t i = 1; i < n; i++) {
+        const uint8_t *v = data + offsets[i];
+        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
+        size_t lolen = (size_t)(offsets[ilo + 1] - offsets[ilo]);
+        size_t hilen = (size_t)(offsets[ihi + 1] - offsets[ihi]);
+        if (ko_pq_order_cmp(o, v, len, data + offsets[ilo], lolen) < 0)
+            ilo = i;
+        else if (ko_pq_order_cmp(o, v, len, data + offsets[ihi], hilen) > 0)
+            ihi = i;
+    }
+    *lo = ilo;
+    *hi = ihi;
+}
+
 ko_status ko_pq_minmax_add_bytes(ko_pq_minmax *m, ko_pq_order o, const uint8_t *data,
                                  const int64_t *offsets, size_t n)
 {
     if (o == KO_PQ_ORD_NONE || n == 0)
         return KO_OK;
     size_t lo = 0, hi = 0;
-    for (size_t i = 1; i < n; i++) {
-        const uint8_t *v = data + offsets[i];
-        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
-        size_t lolen = (size_t)(offsets[lo + 1] - offsets[lo]);
-        size_t hilen = (size_t)(offsets[hi + 1] - offsets[hi]);
-        if (ko_pq_order_cmp(o, v, len, data + offsets[lo], lolen) < 0)
-            lo = i;
-        else if (ko_pq_order_cmp(o, v, len, data + offsets[hi], hilen) > 0)
-            hi = i;
-    }
+    if (o == KO_PQ_ORD_BYTES)
+        bytes_extremes(data, offsets, n, &lo, &hi);
+    else
+        ordered_extremes(o, data, offsets, n, &lo, &hi);
     return offer(m, o, data + offsets[lo], (size_t)(offsets[lo + 1] - offsets[lo]),
                  data + offsets[hi], (size_t)(offsets[hi + 1] - offsets[hi]));
 }

@@ -427,9 +427,33 @@ static ko_status check_entry(const colw *c, size_t i, int d, int r, int d_prev, 
     return KO_OK;
 }
 
+/* The common flat case (no repetition levels) in one branch-free pass:
+ * false when some definition level is out of range, which check_levels
+ * then names.  *nv gets the number of values. */
+static bool flat_levels_ok(const int16_t *def, size_t n, int16_t max_def, size_t *nv)
+{
+    size_t k = 0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int16_t d = def[i];
+        bad |= (d < 0) | (d > max_def);
+        k += d == max_def;
+    }
+    *nv = k;
+    return !bad;
+}
+
 static ko_status check_levels(const colw *c, const ko_pq_column *col, size_t *records, ko_err *err)
 {
     const ko_pq_leaf *lf = c->leaf;
+    size_t flat_nv = col->n;
+    if (lf->max_rep == 0 &&
+        (lf->max_def == 0 ||
+         flat_levels_ok((const int16_t *)col->def.data, col->n, lf->max_def, &flat_nv)) &&
+        flat_nv == col->n_values) {
+        *records = col->n;
+        return KO_OK;
+    }
     const int16_t *def = lf->max_def ? (const int16_t *)col->def.data : NULL;
     const int16_t *rep = lf->max_rep ? (const int16_t *)col->rep.data : NULL;
     size_t nv = 0, recs = 0;
