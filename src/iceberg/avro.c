@@ -505,7 +505,7 @@ static ko_status parse_union(sp *p, json_t *j, const char *ns, const ko_avro_sch
     if (n == 0)
         return sfail(p, "a union needs at least one branch");
     ko_avro_schema *s = new_node(p, KO_AVRO_UNION);
-    const ko_avro_schema **bs = ko_arena_calloc(p->arena, n, sizeof *bs);
+    const ko_avro_schema **bs = ko_arena_calloc(p->arena, n, sizeof(const ko_avro_schema *));
     if (!s || !bs)
         return snomem(p);
     ko_status st = KO_OK;
@@ -1175,7 +1175,7 @@ static ko_status put(enc *e, const void *p, size_t n)
 
 static size_t varint_long(int64_t v, uint8_t out[10])
 {
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    uint64_t u = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
     size_t n = 0;
     while (u >= 0x80) {
         out[n++] = (uint8_t)(u | 0x80);
@@ -1483,8 +1483,8 @@ static ko_status read_meta_map(ko_avro_reader *r, dec *d)
     ko_status st = KO_OK;
     push(&d->c, "metadata", 0);
     for (;;) {
-        uint64_t count;
-        size_t end;
+        uint64_t count = 0;
+        size_t end = 0;
         st = read_block_header(d, &count, &end);
         if (st != KO_OK || count == 0)
             break;

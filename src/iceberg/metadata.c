@@ -369,7 +369,7 @@ static ko_status read_schemas(const json_t *j, meta_ctx *c, ko_arena *arena, ko_
                         &m->n_schemas, err);
     else if (st == KO_OK) {
         m->schemas = ko_arena_calloc(arena, 1, sizeof *m->schemas);
-        m->n_schemas = 1;
+        m->n_schemas = m->schemas ? 1 : 0;
         st = m->schemas ? ko_ice_schema_from_json(single, false, arena, m->schemas, err)
                         : nomem(err);
     }
@@ -404,7 +404,7 @@ static ko_status read_specs(const json_t *j, meta_ctx *c, ko_arena *arena, ko_ic
                         (void **)&m->specs, &m->n_specs, err);
     else if (st == KO_OK) {
         m->specs = ko_arena_calloc(arena, 1, sizeof *m->specs);
-        m->n_specs = 1;
+        m->n_specs = m->specs ? 1 : 0;
         st = m->specs ? ko_ice_spec_from_json_fields(single, 0, arena, m->specs, err) : nomem(err);
     }
     m->default_spec_id = m->n_specs ? m->specs[0].spec_id : 0;

@@ -251,11 +251,9 @@ static void truncate_value(int32_t w, const ko_ice_value *v, ko_ice_value *out)
 /* Years, months, days or hours since 1970 of a date or timestamp. */
 static int64_t time_unit(ko_ice_transform_kind k, const ko_ice_value *v)
 {
-    int64_t us = v->i, days = v->i;
-    if (v->type == KO_ICE_TIMESTAMP_NS || v->type == KO_ICE_TIMESTAMPTZ_NS)
-        us = floor_div(v->i, 1000);
-    if (v->type != KO_ICE_DATE)
-        days = floor_div(us, US_PER_DAY);
+    bool nanos = v->type == KO_ICE_TIMESTAMP_NS || v->type == KO_ICE_TIMESTAMPTZ_NS;
+    int64_t us = nanos ? floor_div(v->i, 1000) : v->i;
+    int64_t days = v->type == KO_ICE_DATE ? v->i : floor_div(us, US_PER_DAY);
     if (k == KO_ICE_TR_HOUR)
         return floor_div(us, US_PER_HOUR);
     if (k == KO_ICE_TR_DAY)

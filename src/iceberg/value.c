@@ -165,6 +165,15 @@ ko_status ko_ice_value_check(const ko_ice_type *t, const ko_ice_value *v, ko_err
     return KO_OK;
 }
 
+/* Floats are equal when their bits are: NaN equals NaN, -0.0 differs from 0.0. */
+static bool same_bits(double a, double b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    return x == y;
+}
+
 bool ko_ice_value_equal(const ko_ice_value *a, const ko_ice_value *b)
 {
     if (a->type != b->type || a->is_null != b->is_null)
@@ -174,7 +183,7 @@ bool ko_ice_value_equal(const ko_ice_value *a, const ko_ice_value *b)
     switch (a->type) {
     case KO_ICE_FLOAT:
     case KO_ICE_DOUBLE:
-        return memcmp(&a->d, &b->d, sizeof a->d) == 0;
+        return same_bits(a->d, b->d);
     case KO_ICE_DECIMAL:
         return a->i == b->i && a->hi == b->hi && a->scale == b->scale;
     case KO_ICE_STRING:

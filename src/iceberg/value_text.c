@@ -431,7 +431,7 @@ static int shortest_digits(double x, bool is_float, char digits[24])
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     digits[nd] = '\0';
-    return atoi(p + 1);
+    return *p ? (int)strtol(p + 1, NULL, 10) : 0;
 }
 
 /* digits * 10^exp in plain notation with at least one fraction digit. */
@@ -460,7 +460,7 @@ static void fmt_java_float(double x, bool is_float, char *out, size_t cap)
         snprintf(out, cap, "%s0.0", sign);
         return;
     }
-    char digits[24], body[64];
+    char digits[24] = {0}, body[64];
     int exp = shortest_digits(x, is_float, digits);
     if (fabs(x) >= 1e-3 && fabs(x) < 1e7)
         fmt_plain(digits, exp, body, sizeof body);
