@@ -452,6 +452,87 @@ uint64_t ko_pq_reader_file_size(const ko_pq_reader *r);
 ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *col,
                                   ko_err *err);
 
+/* Reads the ColumnIndex and OffsetIndex of a column chunk (two range
+ * reads) into arena.  *has_ci / *has_oi tell which the file has; a missing
+ * index is not an error. */
+ko_status ko_pq_read_page_index(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_arena *arena,
+                                ko_pq_column_index *ci, bool *has_ci, ko_pq_offset_index *oi,
+                                bool *has_oi, ko_err *err);
+
+/* ------------------------------------------------------------- predicates */
+
+/* A predicate on one leaf column, tested against statistics (prune.c).
+ * value/len is a value as PLAIN bytes of the leaf's physical type without a
+ * length prefix (the form of Statistics min_value): little-endian
+ * fixed-width values, one byte (0 or 1) for BOOLEAN, the bytes of a
+ * BYTE_ARRAY.  Comparisons follow the column's TypeDefinedOrder (unsigned
+ * for UINT_*, bytewise for strings, ...).  A record matches a predicate when
+ * one of its entries in the leaf does (for flat columns: its value); null
+ * entries match only IS NULL, NaN matches only !=.  Several predicates are
+ * ANDed. */
+typedef enum ko_pq_pred_op {
+    KO_PQ_EQ,
+    KO_PQ_NE,
+    KO_PQ_LT,
+    KO_PQ_LE,
+    KO_PQ_GT,
+    KO_PQ_GE,
+    KO_PQ_IS_NULL,
+    KO_PQ_IS_NOT_NULL,
+} ko_pq_pred_op;
+
+typedef struct ko_pq_pred {
+    uint32_t leaf;
+    ko_pq_pred_op op;
+    const void *value; /* unused for IS [NOT] NULL */
+    size_t len;
+} ko_pq_pred;
+
+/* False only when the column chunk statistics prove that no record of row
+ * group rg matches all predicates.  Uses min_value/max_value, else the
+ * legacy min/max where their signed order agrees with the column's order,
+ * and null_count.  Missing statistics, NaN bounds, a NaN or badly sized
+ * predicate value, or an out-of-range leaf all mean "may match". */
+bool ko_pq_rowgroup_may_match(ko_pq_reader *r, uint32_t rg, const ko_pq_pred *preds,
+                              size_t n_preds);
+
+/* Rows of a row group, [start, end), counted from the row group's first. */
+typedef struct ko_pq_row_range {
+    int64_t start, end;
+} ko_pq_row_range;
+
+/* The rows of row group rg that may match all predicates: the union of the
+ * pages (by ColumnIndex bounds and OffsetIndex first_row_index) that may
+ * match, intersected across predicates.  ranges is reset and receives
+ * sorted, disjoint, non-adjacent ko_pq_row_range; empty when the row group
+ * statistics rule it out; the whole row group for predicates on columns
+ * without a page index.  Reads the page indexes on every call. */
+ko_status ko_pq_select_rows(ko_pq_reader *r, uint32_t rg, const ko_pq_pred *preds, size_t n_preds,
+                            ko_buf *ranges, ko_err *err);
+
+/* Reads the records of row group rg, leaf column leaf, whose row numbers
+ * lie in ranges (sorted and disjoint, as ko_pq_select_rows gives them) into
+ * col (reset first).  With an OffsetIndex only the pages overlapping the
+ * ranges (and the dictionary page) are read and decoded; without one the
+ * whole chunk is.  Safe from several threads at once. */
+ko_status ko_pq_read_column_rows(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                                 const ko_pq_row_range *ranges, size_t n_ranges, ko_pq_column *col,
+                                 ko_err *err);
+
+/* Streams one column chunk in batches of whole records, reading the chunk
+ * in windows of a few MiB and decoding one page at a time: memory is about
+ * one window, one decoded page, the dictionary and the caller's batch. */
+typedef struct ko_pq_chunk_cursor ko_pq_chunk_cursor;
+
+ko_status ko_pq_chunk_cursor_open(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                                  ko_pq_chunk_cursor **out, ko_err *err);
+/* Resets col and fills it with the next at most max_records (> 0) whole
+ * records.  *done becomes true when no record is left after this batch (the
+ * batch itself may hold records; once done, further calls give none). */
+ko_status ko_pq_chunk_cursor_next(ko_pq_chunk_cursor *cur, size_t max_records, ko_pq_column *col,
+                                  bool *done, ko_err *err);
+void ko_pq_chunk_cursor_close(ko_pq_chunk_cursor *cur);
+
 /* ----------------------------------------------------------------- writer */
 
 typedef struct ko_pq_writer_options {

@@ -791,8 +791,9 @@ static void ctx_free(chunk_ctx *c)
     ko_buf_free(&c->idx);
 }
 
-ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *col,
-                                  ko_err *err)
+/* Checks the arguments, (re)initialises col for the leaf and sets up c. */
+static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                           ko_pq_column *col, ko_err *err)
 {
     if (rg >= r->meta.n_row_groups || leaf >= r->schema.n_leaves)
         return ko_err_set(err, KO_ERR_INVALID, "%s: no row group %u column %u", r->name, rg, leaf);
@@ -806,20 +807,28 @@ ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, k
     }
     ko_pq_column_reset(col);
     const ko_pq_column_chunk *cc = &r->meta.row_groups[rg].columns[leaf];
-    chunk_ctx c = {.r = r,
-                   .rg = rg,
-                   .leaf = leaf,
-                   .meta = &cc->meta,
-                   .col = col,
-                   .page = -1,
-                   .width = ko_pq_value_width(lf->type, lf->type_length),
-                   .err = err};
-    uint64_t start = 0, len = 0;
-    ko_status st = check_chunk(&c, cc);
-    if (st == KO_OK && cc->meta.num_values == 0)
+    *c = (chunk_ctx){.r = r,
+                     .rg = rg,
+                     .leaf = leaf,
+                     .meta = &cc->meta,
+                     .col = col,
+                     .page = -1,
+                     .width = ko_pq_value_width(lf->type, lf->type_length),
+                     .err = err};
+    return check_chunk(c, cc);
+}
+
+ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *col,
+                                  ko_err *err)
+{
+    chunk_ctx c;
+    ko_status st = ctx_setup(&c, r, rg, leaf, col, err);
+    if (st != KO_OK)
+        return st;
+    if (c.meta->num_values == 0)
         return ctx_free(&c), KO_OK; /* nothing to read */
-    if (st == KO_OK)
-        st = chunk_range(&c, &start, &len);
+    uint64_t start = 0, len = 0;
+    st = chunk_range(&c, &start, &len);
     ko_buf raw = {0};
     if (st == KO_OK)
         st = read_range(r, start, len, &raw, err);
@@ -829,5 +838,482 @@ ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, k
     ctx_free(&c);
     if (st != KO_OK)
         ko_pq_column_reset(col);
+    return st;
+}
+
+/* ------------------------------------------------------------ page index */
+
+static ko_status read_index(ko_pq_reader *r, int64_t off, int32_t len, ko_buf *buf, ko_err *err)
+{
+    if (off < 4 || len <= 0)
+        return ko_err_set(err, KO_ERR_CORRUPT, "%s: page index at %lld+%d is invalid", r->name,
+                          (long long)off, len);
+    ko_buf_reset(buf);
+    return read_range(r, (uint64_t)off, (uint64_t)len, buf, err);
+}
+
+ko_status ko_pq_read_page_index(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_arena *arena,
+                                ko_pq_column_index *ci, bool *has_ci, ko_pq_offset_index *oi,
+                                bool *has_oi, ko_err *err)
+{
+    *has_ci = *has_oi = false;
+    if (rg >= r->meta.n_row_groups || leaf >= r->schema.n_leaves)
+        return ko_err_set(err, KO_ERR_INVALID, "%s: no row group %u column %u", r->name, rg, leaf);
+    const ko_pq_column_chunk *cc = &r->meta.row_groups[rg].columns[leaf];
+    ko_buf buf = {0};
+    ko_status st = KO_OK;
+    if (cc->has_column_index) {
+        st = read_index(r, cc->column_index_offset, cc->column_index_length, &buf, err);
+        if (st == KO_OK)
+            st = ko_pq_decode_column_index(buf.data, buf.len, arena, ci, err);
+        *has_ci = st == KO_OK;
+    }
+    if (st == KO_OK && cc->has_offset_index) {
+        st = read_index(r, cc->offset_index_offset, cc->offset_index_length, &buf, err);
+        if (st == KO_OK)
+            st = ko_pq_decode_offset_index(buf.data, buf.len, arena, oi, err);
+        *has_oi = st == KO_OK;
+    }
+    ko_buf_free(&buf);
+    if (st != KO_OK)
+        ko_err_prefix(err, "%s: column %s, row group %u", r->name, r->schema.leaves[leaf].path, rg);
+    return st;
+}
+
+/* ------------------------------------------------------- slices of columns */
+
+static size_t values_in(const ko_pq_column *c, size_t e0, size_t e1)
+{
+    if (c->max_def == 0)
+        return e1 - e0;
+    return count_present((const int16_t *)c->def.data + e0, e1 - e0, c->max_def);
+}
+
+static ko_status append_value_slice(ko_pq_column *dst, const ko_pq_column *src, size_t v0,
+                                    size_t nv)
+{
+    if (src->type != KO_PQ_BYTE_ARRAY) {
+        size_t w = ko_pq_value_width(src->type, src->type_length);
+        return ko_buf_append(&dst->values, src->values.data + v0 * w, nv * w);
+    }
+    const int64_t *so = (const int64_t *)src->offsets.data;
+    int64_t shift = (int64_t)dst->values.len - so[v0];
+    if (ko_buf_append(&dst->values, src->values.data + so[v0], (size_t)(so[v0 + nv] - so[v0])) !=
+            KO_OK ||
+        ko_buf_reserve(&dst->offsets, nv * sizeof(int64_t)) != KO_OK)
+        return KO_ERR_NOMEM;
+    int64_t *d = (int64_t *)(dst->offsets.data + dst->offsets.len);
+    for (size_t k = 0; k < nv; k++)
+        d[k] = so[v0 + 1 + k] + shift;
+    dst->offsets.len += nv * sizeof(int64_t);
+    return KO_OK;
+}
+
+/* Appends entries [e0, e1) of src, whose first value is value v0, to dst;
+ * returns the number of values in *nv. */
+static ko_status append_entries(ko_pq_column *dst, const ko_pq_column *src, size_t e0, size_t e1,
+                                size_t v0, size_t *nv)
+{
+    *nv = values_in(src, e0, e1);
+    if ((src->max_def > 0 &&
+         ko_buf_append(&dst->def, src->def.data + e0 * 2, (e1 - e0) * 2) != KO_OK) ||
+        (src->max_rep > 0 &&
+         ko_buf_append(&dst->rep, src->rep.data + e0 * 2, (e1 - e0) * 2) != KO_OK) ||
+        append_value_slice(dst, src, v0, *nv) != KO_OK)
+        return KO_ERR_NOMEM;
+    dst->n += e1 - e0;
+    dst->n_values += *nv;
+    return KO_OK;
+}
+
+/* Drops the first `by` bytes of b. */
+static void buf_shift(ko_buf *b, size_t by)
+{
+    if (by == 0 || !b->data)
+        return;
+    memmove(b->data, b->data + by, b->len - by);
+    b->len -= by;
+}
+
+/* Drops the first e entries (holding v values) of c, in place. */
+static void drop_head(ko_pq_column *c, size_t e, size_t v)
+{
+    if (c->max_def > 0)
+        buf_shift(&c->def, e * 2);
+    if (c->max_rep > 0)
+        buf_shift(&c->rep, e * 2);
+    if (c->type == KO_PQ_BYTE_ARRAY) {
+        int64_t *o = (int64_t *)c->offsets.data, base = o[v];
+        buf_shift(&c->values, (size_t)base);
+        for (size_t k = 0; k + v <= c->n_values; k++)
+            o[k] = o[k + v] - base;
+        c->offsets.len -= v * sizeof(int64_t);
+    } else {
+        buf_shift(&c->values, v * ko_pq_value_width(c->type, c->type_length));
+    }
+    c->n -= e;
+    c->n_values -= v;
+}
+
+/* Walks the records of a column, keeping those whose row number (first +
+ * index) is in the ranges. */
+typedef struct trim {
+    const ko_pq_row_range *rr;
+    size_t n_rr, i;
+} trim;
+
+static bool row_wanted(trim *t, int64_t row)
+{
+    while (t->i < t->n_rr && t->rr[t->i].end <= row)
+        t->i++;
+    return t->i < t->n_rr && t->rr[t->i].start <= row;
+}
+
+/* Appends the records of src whose rows are wanted to dst. */
+static ko_status append_rows(ko_pq_column *dst, const ko_pq_column *src, int64_t first, trim *t)
+{
+    const int16_t *rep = src->max_rep > 0 ? (const int16_t *)src->rep.data : NULL;
+    const int16_t *def = src->max_def > 0 ? (const int16_t *)src->def.data : NULL;
+    size_t v = 0, run_e = 0, run_v = 0, nv;
+    int64_t row = first - 1;
+    bool in = false;
+    for (size_t e = 0; e < src->n; e++) {
+        if (!rep || rep[e] == 0) {
+            bool want = row_wanted(t, ++row);
+            if (in && !want && append_entries(dst, src, run_e, e, run_v, &nv) != KO_OK)
+                return KO_ERR_NOMEM;
+            if (!in && want)
+                run_e = e, run_v = v;
+            in = want;
+        }
+        v += !def || def[e] == src->max_def;
+    }
+    if (in && append_entries(dst, src, run_e, src->n, run_v, &nv) != KO_OK)
+        return KO_ERR_NOMEM;
+    return KO_OK;
+}
+
+/* ------------------------------------------------------- reading by rows */
+
+static bool page_overlaps(const ko_pq_offset_index *oi, uint32_t i, int64_t rows, trim *t)
+{
+    int64_t a = oi->pages[i].first_row_index;
+    int64_t b = i + 1 < oi->n_pages ? oi->pages[i + 1].first_row_index : rows;
+    size_t k = t->i;
+    while (k < t->n_rr && t->rr[k].end <= a)
+        k++;
+    return k < t->n_rr && t->rr[k].start < b;
+}
+
+/* Decodes the pages (headers included) in buf[0, len) into c->col. */
+static ko_status decode_span(chunk_ctx *c, const uint8_t *buf, size_t len, ko_arena *hdr)
+{
+    size_t pos = 0;
+    ko_status st = KO_OK;
+    while (st == KO_OK && pos < len) {
+        ko_pq_page_header h;
+        size_t used = 0;
+        st = ko_pq_decode_page_header(buf + pos, len - pos, hdr, &h, &used, c->err);
+        if (st != KO_OK)
+            break;
+        pos += used;
+        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 ||
+            (size_t)h.compressed_page_size > len - pos)
+            return ko_err_set(c->err, KO_ERR_CORRUPT, "page size %d exceeds its page location",
+                              h.compressed_page_size);
+        st = decode_page(c, &h, buf + pos, (size_t)h.compressed_page_size);
+        pos += (size_t)h.compressed_page_size;
+    }
+    return st;
+}
+
+/* Reads bytes [off, off + len) of the file and decodes the pages there. */
+static ko_status decode_at(chunk_ctx *c, int64_t off, int64_t len, ko_buf *raw, ko_arena *hdr)
+{
+    ko_buf_reset(raw);
+    if (off < 0 || len < 0)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "invalid page location");
+    ko_status st = read_range(c->r, (uint64_t)off, (uint64_t)len, raw, c->err);
+    return st == KO_OK ? decode_span(c, raw->data, raw->len, hdr) : st;
+}
+
+/* The dictionary page sits between the chunk start and the first data page. */
+static ko_status rows_dictionary(chunk_ctx *c, const ko_pq_offset_index *oi, ko_buf *raw,
+                                 ko_arena *hdr)
+{
+    uint64_t start = 0, len = 0;
+    ko_status st = chunk_range(c, &start, &len);
+    if (st != KO_OK || oi->pages[0].offset <= (int64_t)start)
+        return st;
+    st = decode_at(c, (int64_t)start, oi->pages[0].offset - (int64_t)start, raw, hdr);
+    ko_pq_column_reset(c->col);
+    return st;
+}
+
+static ko_status rows_by_pages(chunk_ctx *c, const ko_pq_offset_index *oi, ko_pq_column *out,
+                               trim *t)
+{
+    ko_buf raw = {0};
+    ko_arena hdr = {.chunk_size = 4096};
+    int64_t rows = c->r->meta.row_groups[c->rg].num_rows;
+    ko_status st = rows_dictionary(c, oi, &raw, &hdr);
+    for (uint32_t i = 0; st == KO_OK && i < oi->n_pages; i++) {
+        if (!page_overlaps(oi, i, rows, t))
+            continue;
+        c->page = (int)i;
+        ko_pq_column_reset(c->col);
+        st = decode_at(c, oi->pages[i].offset, oi->pages[i].compressed_page_size, &raw, &hdr);
+        if (st == KO_OK && append_rows(out, c->col, oi->pages[i].first_row_index, t) != KO_OK)
+            st = ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+        ko_arena_free(&hdr);
+    }
+    ko_arena_free(&hdr);
+    ko_buf_free(&raw);
+    return st == KO_OK || strstr(c->err->msg, c->r->name) ? st : chunk_fail(c, st);
+}
+
+static ko_status rows_whole_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *out,
+                                  trim *t, ko_err *err)
+{
+    ko_pq_column tmp = {0};
+    ko_status st = ko_pq_read_column_chunk(r, rg, leaf, &tmp, err);
+    if (st == KO_OK && append_rows(out, &tmp, 0, t) != KO_OK)
+        st = ko_err_set(err, KO_ERR_NOMEM, "out of memory");
+    ko_pq_column_free(&tmp);
+    return st;
+}
+
+ko_status ko_pq_read_column_rows(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                                 const ko_pq_row_range *ranges, size_t n_ranges, ko_pq_column *col,
+                                 ko_err *err)
+{
+    ko_err local = {0};
+    if (!err)
+        err = &local;
+    chunk_ctx c;
+    ko_status st = ctx_setup(&c, r, rg, leaf, col, err);
+    if (st != KO_OK || n_ranges == 0 || c.meta->num_values == 0)
+        return st;
+    trim t = {ranges, n_ranges, 0};
+    ko_arena arena = {.chunk_size = 16384};
+    ko_pq_column_index ci;
+    ko_pq_offset_index oi;
+    bool has_ci = false, has_oi = false;
+    st = ko_pq_read_page_index(r, rg, leaf, &arena, &ci, &has_ci, &oi, &has_oi, err);
+    ko_pq_column page = {0};
+    if (st == KO_OK && has_oi && oi.n_pages > 0) {
+        c.col = &page;
+        st = ko_pq_column_init(&page, &r->schema.leaves[leaf]) == KO_OK
+                 ? rows_by_pages(&c, &oi, col, &t)
+                 : ko_err_set(err, KO_ERR_NOMEM, "out of memory");
+    } else if (st == KO_OK) {
+        st = rows_whole_chunk(r, rg, leaf, col, &t, err);
+    }
+    ko_pq_column_free(&page);
+    ko_arena_free(&arena);
+    ctx_free(&c);
+    if (st != KO_OK)
+        ko_pq_column_reset(col);
+    return st;
+}
+
+/* ----------------------------------------------------------------- cursor */
+
+enum { CURSOR_WINDOW = 4 << 20, HEADER_GUESS = 64 * 1024 };
+
+struct ko_pq_chunk_cursor {
+    chunk_ctx c;
+    ko_pq_column page;   /* decoded entries not yet returned */
+    size_t e_pos, v_pos; /* entries and values of page already returned */
+    uint64_t start, len; /* the chunk's bytes in the file */
+    uint64_t pos;        /* next page header, from the chunk start */
+    ko_buf win;          /* bytes [win_off, win_off + win.len) of the chunk */
+    uint64_t win_off;
+    int64_t decoded; /* entries decoded so far */
+    bool data_seen;
+    ko_arena hdr;
+};
+
+ko_status ko_pq_chunk_cursor_open(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                                  ko_pq_chunk_cursor **out, ko_err *err)
+{
+    *out = NULL;
+    ko_pq_chunk_cursor *cur = calloc(1, sizeof *cur);
+    if (!cur)
+        return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
+    ko_status st = ctx_setup(&cur->c, r, rg, leaf, &cur->page, err);
+    if (st == KO_OK && cur->c.meta->num_values > 0)
+        st = chunk_range(&cur->c, &cur->start, &cur->len);
+    if (st != KO_OK) {
+        ko_pq_chunk_cursor_close(cur);
+        return st;
+    }
+    cur->hdr.chunk_size = 4096;
+    *out = cur;
+    return KO_OK;
+}
+
+void ko_pq_chunk_cursor_close(ko_pq_chunk_cursor *cur)
+{
+    if (!cur)
+        return;
+    ctx_free(&cur->c);
+    ko_pq_column_free(&cur->page);
+    ko_buf_free(&cur->win);
+    ko_arena_free(&cur->hdr);
+    free(cur);
+}
+
+/* Makes the window hold chunk bytes [cur->pos, end) (end clipped to the
+ * chunk), reading at least CURSOR_WINDOW bytes at a time. */
+static ko_status window_fill(ko_pq_chunk_cursor *cur, uint64_t end)
+{
+    if (end > cur->len)
+        end = cur->len;
+    uint64_t drop = cur->pos - cur->win_off;
+    if (drop > cur->win.len)
+        drop = cur->win.len;
+    buf_shift(&cur->win, (size_t)drop);
+    cur->win_off += drop;
+    if (cur->win_off < cur->pos) { /* window was behind pos: restart it */
+        ko_buf_reset(&cur->win);
+        cur->win_off = cur->pos;
+    }
+    uint64_t have = cur->win_off + cur->win.len;
+    if (have >= end)
+        return KO_OK;
+    uint64_t want = end - have < CURSOR_WINDOW ? CURSOR_WINDOW : end - have;
+    if (want > cur->len - have)
+        want = cur->len - have;
+    return read_range(cur->c.r, cur->start + have, want, &cur->win, cur->c.err);
+}
+
+static const uint8_t *win_at(ko_pq_chunk_cursor *cur, size_t *avail)
+{
+    size_t off = (size_t)(cur->pos - cur->win_off);
+    *avail = cur->win.len - off;
+    return cur->win.data + off;
+}
+
+/* Decodes the page header at cur->pos, widening the window when it is cut. */
+static ko_status cursor_header(ko_pq_chunk_cursor *cur, ko_pq_page_header *h, size_t *used)
+{
+    uint64_t want = HEADER_GUESS;
+    for (;;) {
+        ko_status st = window_fill(cur, cur->pos + want);
+        if (st != KO_OK)
+            return st;
+        size_t avail;
+        const uint8_t *p = win_at(cur, &avail);
+        ko_arena_free(&cur->hdr);
+        st = ko_pq_decode_page_header(p, avail, &cur->hdr, h, used, cur->c.err);
+        if (st == KO_OK || cur->pos + avail >= cur->len)
+            return st;
+        want *= 2;
+    }
+}
+
+static ko_status cursor_page(ko_pq_chunk_cursor *cur)
+{
+    chunk_ctx *c = &cur->c;
+    ko_pq_page_header h;
+    size_t used = 0, avail;
+    ko_status st = cursor_header(cur, &h, &used);
+    if (st != KO_OK)
+        return st;
+    cur->pos += used;
+    if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 ||
+        (uint64_t)h.compressed_page_size > cur->len - cur->pos)
+        return ko_err_set(c->err, KO_ERR_CORRUPT,
+                          "page size %d exceeds the column chunk (%llu bytes left)",
+                          h.compressed_page_size, (unsigned long long)(cur->len - cur->pos));
+    st = window_fill(cur, cur->pos + (uint64_t)h.compressed_page_size);
+    if (st != KO_OK)
+        return st;
+    const uint8_t *p = win_at(cur, &avail);
+    size_t before = c->col->n;
+    if (h.type == KO_PQ_DICTIONARY_PAGE && cur->data_seen)
+        return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary page after data pages");
+    st = decode_page(c, &h, p, (size_t)h.compressed_page_size);
+    cur->pos += (uint64_t)h.compressed_page_size;
+    cur->decoded += (int64_t)(c->col->n - before);
+    cur->data_seen |= h.type == KO_PQ_DATA_PAGE || h.type == KO_PQ_DATA_PAGE_V2;
+    return st;
+}
+
+static bool cursor_exhausted(const ko_pq_chunk_cursor *cur)
+{
+    return cur->decoded >= cur->c.meta->num_values || cur->pos >= cur->len;
+}
+
+/* Decodes the next page after dropping what was returned. */
+static ko_status cursor_more(ko_pq_chunk_cursor *cur)
+{
+    chunk_ctx *c = &cur->c;
+    drop_head(&cur->page, cur->e_pos, cur->v_pos);
+    cur->e_pos = cur->v_pos = 0;
+    ko_status st = cursor_page(cur);
+    if (st == KO_OK && cursor_exhausted(cur) && cur->decoded != c->meta->num_values)
+        st = ko_err_set(c->err, KO_ERR_CORRUPT,
+                        "column chunk declares %lld values, its pages hold %lld",
+                        (long long)c->meta->num_values, (long long)cur->decoded);
+    if (st != KO_OK)
+        chunk_fail(c, st);
+    c->page++;
+    return st;
+}
+
+/* From entry e_pos: the end of up to max whole records (a record is whole
+ * when the next one has begun or the chunk is exhausted). */
+static size_t whole_records(const ko_pq_chunk_cursor *cur, size_t max, size_t *end)
+{
+    const ko_pq_column *p = &cur->page;
+    size_t n = p->n, e = cur->e_pos, k = 0;
+    if (p->max_rep == 0) {
+        k = n - e < max ? n - e : max;
+        *end = e + k;
+        return k;
+    }
+    const int16_t *rep = (const int16_t *)p->rep.data;
+    size_t last = e;
+    for (e = e + 1; e < n && k < max; e++) {
+        if (rep[e] == 0)
+            k++, last = e;
+    }
+    if (k < max && cur->e_pos < n && cursor_exhausted(cur))
+        k++, last = n;
+    *end = last;
+    return k;
+}
+
+ko_status ko_pq_chunk_cursor_next(ko_pq_chunk_cursor *cur, size_t max_records, ko_pq_column *col,
+                                  bool *done, ko_err *err)
+{
+    chunk_ctx *c = &cur->c;
+    ko_err local = {0};
+    c->err = err ? err : &local;
+    const ko_pq_leaf *lf = &c->r->schema.leaves[c->leaf];
+    if (col->type != lf->type || col->max_def != lf->max_def || col->max_rep != lf->max_rep ||
+        col->type_length != lf->type_length ||
+        (lf->type == KO_PQ_BYTE_ARRAY && !col->offsets.len)) {
+        ko_pq_column_free(col);
+        if (ko_pq_column_init(col, lf) != KO_OK)
+            return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+    }
+    ko_pq_column_reset(col);
+    ko_status st = KO_OK;
+    size_t got = 0, nv;
+    while (st == KO_OK && got < max_records) {
+        size_t end, k = whole_records(cur, max_records - got, &end);
+        if (k > 0 && append_entries(col, &cur->page, cur->e_pos, end, cur->v_pos, &nv) != KO_OK)
+            return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
+        if (k > 0)
+            got += k, cur->e_pos = end, cur->v_pos += nv;
+        else if (cursor_exhausted(cur))
+            break;
+        else
+            st = cursor_more(cur);
+    }
+    *done = st == KO_OK && cursor_exhausted(cur) && cur->e_pos >= cur->page.n;
     return st;
 }
