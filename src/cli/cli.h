@@ -24,5 +24,15 @@ int ko_cli_usage(const char *usage);
 
 int ko_cli_store(int argc, char **argv);
 int ko_cli_parquet(int argc, char **argv);
+int ko_cli_iceberg(int argc, char **argv);
+int ko_cli_namespace(int argc, char **argv);
+int ko_cli_table(int argc, char **argv);
+int ko_cli_audit(int argc, char **argv);
+
+/* The global --warehouse and --catalog settings (main.c): the flag, else
+ * KO_WAREHOUSE / KO_CATALOG, else ./warehouse and sqlite:<warehouse>/
+ * catalog.db (sqlite:./warehouse/catalog.db for a remote warehouse). */
+const char *ko_cli_warehouse(void);
+const char *ko_cli_catalog(void);
 
 #endif

@@ -759,4 +759,680 @@ ko_status ko_ice_json_dump(const json_t *j, int indent, ko_buf *out, ko_err *err
  * out of memory (the value is released then). */
 ko_status ko_ice_json_set(json_t *obj, const char *key, json_t *value, ko_err *err);
 
+/* ======================================================================
+ * 9. Manifests and manifest lists (spec: "Manifests", "Manifest Lists")
+ *    (manifest.c: model and readers; manifest_write.c: writers)
+ *
+ * Both are Avro container files (avro.h) with the spec's schemas and
+ * field-id attributes.  Writers produce format v2 only, deflate-compressed,
+ * with the header keys the spec requires; readers accept v1 and v2 (v3
+ * fields that do not change meaning are ignored).
+ *
+ * Optional values use these conventions throughout:
+ *   ids and sequence numbers   KO_ICE_NULL_ID (-1) for null
+ *   byte strings               ptr NULL for null (an empty value has a
+ *                              non-NULL ptr and len 0)
+ *   arrays                     NULL with n 0 for null; the writers write
+ *                              null for an empty metric map or list
+ * Everything a reader returns lives in the arena given (strings and bytes
+ * are copied); writers borrow their inputs.
+ * ====================================================================== */
+
+#define KO_ICE_NULL_ID ((int64_t)-1)
+
+/* data_file.content (134). */
+typedef enum ko_ice_file_content {
+    KO_ICE_CONTENT_DATA = 0,
+    KO_ICE_CONTENT_POSITION_DELETES = 1,
+    KO_ICE_CONTENT_EQUALITY_DELETES = 2,
+} ko_ice_file_content;
+
+/* manifest_file.content (517) and the manifest header's "content". */
+typedef enum ko_ice_manifest_content {
+    KO_ICE_MANIFEST_DATA = 0,
+    KO_ICE_MANIFEST_DELETES = 1,
+} ko_ice_manifest_content;
+
+/* manifest_entry.status (0). */
+typedef enum ko_ice_entry_status {
+    KO_ICE_ENTRY_EXISTING = 0,
+    KO_ICE_ENTRY_ADDED = 1,
+    KO_ICE_ENTRY_DELETED = 2,
+} ko_ice_entry_status;
+
+/* A byte string; ptr NULL means null. */
+typedef struct ko_ice_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} ko_ice_bytes;
+
+/* One entry of a metric map keyed by field id (column_sizes, value_counts,
+ * null_value_counts, nan_value_counts). */
+typedef struct ko_ice_id_count {
+    int32_t field_id;
+    int64_t value;
+} ko_ice_id_count;
+
+/* One entry of a bound map (lower_bounds, upper_bounds): the Appendix D
+ * binary single value of the column's type (ko_ice_value_to_bytes). */
+typedef struct ko_ice_id_bound {
+    int32_t field_id;
+    ko_ice_bytes value;
+} ko_ice_id_bound;
+
+/* field_summary (508): the partition field's values over a manifest. */
+typedef struct ko_ice_field_summary {
+    bool contains_null;       /* 509 */
+    bool has_contains_nan;    /* 518 present */
+    bool contains_nan;        /* 518 */
+    ko_ice_bytes lower_bound; /* 510, Appendix D binary of the partition type */
+    ko_ice_bytes upper_bound; /* 511 */
+} ko_ice_field_summary;
+
+/* manifest_file (an entry of a manifest list).  Counts are -1 when a v1
+ * list leaves them null ("assumed non-zero"). */
+typedef struct ko_ice_manifest_file {
+    const char *manifest_path;        /* 500 */
+    int64_t manifest_length;          /* 501 */
+    int32_t partition_spec_id;        /* 502 */
+    ko_ice_manifest_content content;  /* 517 (0 for v1) */
+    int64_t sequence_number;          /* 515 (0 for v1) */
+    int64_t min_sequence_number;      /* 516 (0 for v1) */
+    int64_t added_snapshot_id;        /* 503 */
+    int32_t added_files_count;        /* 504 */
+    int32_t existing_files_count;     /* 505 */
+    int32_t deleted_files_count;      /* 506 */
+    int64_t added_rows_count;         /* 512 */
+    int64_t existing_rows_count;      /* 513 */
+    int64_t deleted_rows_count;       /* 514 */
+    ko_ice_field_summary *partitions; /* 507, one per spec field; NULL: null */
+    uint32_t n_partitions;
+    ko_ice_bytes key_metadata; /* 519 */
+    int64_t first_row_id;      /* 520 (v3, read only); KO_ICE_NULL_ID */
+} ko_ice_manifest_file;
+
+/* data_file (2): a data or delete file and its metrics. */
+typedef struct ko_ice_data_file {
+    ko_ice_file_content content; /* 134 */
+    const char *file_path;       /* 100 */
+    const char *file_format;     /* 101: "PARQUET", "AVRO", "ORC", "PUFFIN" as
+                                    written (readers compare case-insensitively) */
+    /* 102: one value per field of the manifest's partition spec, in spec
+     * order, typed as the field's transform result (null values have
+     * is_null set). */
+    ko_ice_value *partition;
+    uint32_t n_partition;
+    int64_t record_count;          /* 103 */
+    int64_t file_size_in_bytes;    /* 104 */
+    ko_ice_id_count *column_sizes; /* 108 */
+    uint32_t n_column_sizes;
+    ko_ice_id_count *value_counts; /* 109 */
+    uint32_t n_value_counts;
+    ko_ice_id_count *null_value_counts; /* 110 */
+    uint32_t n_null_value_counts;
+    ko_ice_id_count *nan_value_counts; /* 137 */
+    uint32_t n_nan_value_counts;
+    ko_ice_id_bound *lower_bounds; /* 125 */
+    uint32_t n_lower_bounds;
+    ko_ice_id_bound *upper_bounds; /* 128 */
+    uint32_t n_upper_bounds;
+    ko_ice_bytes key_metadata; /* 131 */
+    int64_t *split_offsets;    /* 132, ascending */
+    uint32_t n_split_offsets;
+    int32_t *equality_ids; /* 135, for equality deletes */
+    uint32_t n_equality_ids;
+    int32_t sort_order_id;            /* 140; -1: null */
+    const char *referenced_data_file; /* 143; NULL: null */
+    /* Not stored in the entry: the manifest's partition spec id (set by the
+     * reader; ignored by the writer, which uses its spec). */
+    int32_t spec_id;
+} ko_ice_data_file;
+
+/* manifest_entry. */
+typedef struct ko_ice_manifest_entry {
+    ko_ice_entry_status status;   /* 0 */
+    int64_t snapshot_id;          /* 1; KO_ICE_NULL_ID: inherited */
+    int64_t sequence_number;      /* 3; data sequence number; KO_ICE_NULL_ID: inherited */
+    int64_t file_sequence_number; /* 4; KO_ICE_NULL_ID: inherited */
+    ko_ice_data_file data_file;   /* 2 */
+} ko_ice_manifest_entry;
+
+/* A manifest as read: its header and its entries. */
+typedef struct ko_ice_manifest {
+    int32_t format_version;          /* header "format-version"; 1 when absent */
+    ko_ice_manifest_content content; /* header "content"; data when absent */
+    int32_t schema_id;               /* header "schema-id"; -1 when absent */
+    const ko_ice_schema *schema;     /* header "schema" (parsed); NULL when absent */
+    ko_ice_partition_spec spec;      /* header "partition-spec" and "-id" */
+    ko_ice_manifest_entry *entries;
+    size_t n_entries;
+} ko_ice_manifest;
+
+/* Reads a manifest list (the whole file in data[0, len)); `what` names it
+ * in messages (its path).  v1 lists get content 0, sequence numbers 0 and
+ * -1 for null counts.  KO_ERR_CORRUPT names the file, record and field. */
+ko_status ko_ice_manifest_list_read(const uint8_t *data, size_t len, const char *what,
+                                    ko_arena *arena, ko_ice_manifest_file **out, size_t *n_out,
+                                    ko_err *err);
+
+/* Reads a manifest.  `from` is its manifest-list entry (may be NULL): when
+ * given, null snapshot ids are inherited from its added_snapshot_id, and
+ * null data/file sequence numbers of ADDED entries from its
+ * sequence_number (v1 manifests: sequence numbers 0); without it, nulls
+ * stay KO_ICE_NULL_ID.  Partition values are typed by the partition spec
+ * (from `meta` by the spec id, else the header) over the header's schema
+ * (else meta's schemas); when neither resolves, by the Avro types.  meta
+ * may be NULL. */
+ko_status ko_ice_manifest_read(const uint8_t *data, size_t len, const char *what,
+                               const ko_ice_manifest_file *from, const ko_ice_table_meta *meta,
+                               ko_arena *arena, ko_ice_manifest *out, ko_err *err);
+
+/* What a manifest writer needs besides the entries. */
+typedef struct ko_ice_manifest_write_opts {
+    const ko_ice_schema *schema;       /* table schema when written (header "schema") */
+    const ko_ice_partition_spec *spec; /* the entries' spec; NULL: unpartitioned (id 0) */
+    ko_ice_manifest_content content;   /* data or deletes (checked against entries) */
+    const char *path;                  /* becomes summary->manifest_path (borrowed) */
+    /* The snapshot that writes the manifest: its id and (optimistic)
+     * sequence number fill summary->added_snapshot_id and sequence_number
+     * and stand for inherited (null) values when computing
+     * min_sequence_number. */
+    int64_t snapshot_id;
+    int64_t sequence_number;
+} ko_ice_manifest_write_opts;
+
+/* Writes a v2 manifest of n entries to out (appended): the spec's
+ * manifest_entry schema with field ids, a r102 partition struct of the
+ * spec's fields (partition field ids and names, transform result types,
+ * all optional), avro.codec deflate, header keys schema, schema-id,
+ * partition-spec (JSON of the fields array), partition-spec-id,
+ * format-version "2", content "data"/"deletes".  Entries keep their ids and
+ * sequence numbers as given (KO_ICE_NULL_ID writes null, which is only
+ * valid for ADDED entries).  When summary is non-NULL it receives the
+ * manifest-list entry for the file: path, length, spec id, content,
+ * sequence numbers, added snapshot id, counts by status, and partition
+ * field summaries (allocated in arena).  Bad entries (wrong partition
+ * arity or types, data files in a delete manifest, a null sequence number
+ * on an EXISTING entry, ...) are KO_ERR_INVALID naming the entry and field. */
+ko_status ko_ice_manifest_write(const ko_ice_manifest_write_opts *opts,
+                                const ko_ice_manifest_entry *entries, size_t n, ko_buf *out,
+                                ko_ice_manifest_file *summary, ko_arena *arena, ko_err *err);
+
+typedef struct ko_ice_manifest_list_write_opts {
+    int64_t snapshot_id;        /* header "snapshot-id" */
+    int64_t parent_snapshot_id; /* header "parent-snapshot-id"; -1 writes "null" */
+    int64_t sequence_number;    /* header "sequence-number" */
+} ko_ice_manifest_list_write_opts;
+
+/* Writes a v2 manifest list of n manifest files to out (appended): the
+ * spec's manifest_file schema with field ids, deflate, header keys
+ * snapshot-id, parent-snapshot-id, sequence-number, format-version "2".
+ * Null (-1) counts are KO_ERR_INVALID (v2 requires them). */
+ko_status ko_ice_manifest_list_write(const ko_ice_manifest_list_write_opts *opts,
+                                     const ko_ice_manifest_file *files, size_t n, ko_buf *out,
+                                     ko_err *err);
+
+/* Partition field summaries of the partition tuples parts[0..n) (each of
+ * spec->n_fields values), for writers that build manifest lists
+ * themselves: out gets spec->n_fields summaries in arena. */
+ko_status ko_ice_partition_summaries(const ko_ice_partition_spec *spec, const ko_ice_schema *schema,
+                                     const ko_ice_value *const *parts, size_t n, ko_arena *arena,
+                                     ko_ice_field_summary **out, ko_err *err);
+
+/* The metric or bound of field_id in a map, or NULL. */
+const ko_ice_id_count *ko_ice_id_count_find(const ko_ice_id_count *m, uint32_t n, int32_t field_id);
+const ko_ice_id_bound *ko_ice_id_bound_find(const ko_ice_id_bound *m, uint32_t n, int32_t field_id);
+
+/* ======================================================================
+ * 10. Tables in a warehouse: create, append, evolve the schema, rollback,
+ *     expire, remove unreferenced files, describe (table.c, table_commit.c,
+ *     table_write.c, table_append.c, table_map.c, table_convert.c,
+ *     table_split.c, metrics.c, table_schema.c, table_maint.c,
+ *     table_info.c)
+ *
+ * A warehouse is an object store (store.h) and a catalog.  Table ns.t
+ * lives under the key <ns parts joined by '/'>/<t> of the store, with
+ * data/ and metadata/ beneath; its location in metadata is the store's
+ * URI joined with that key ("file:///srv/wh/sales/eu/orders").
+ *
+ * The catalog is reached through ko_ice_catalog, a small interface the
+ * layer above supplies (the catalog/ layer sits above this one): it keeps
+ * the pointer to each table's current metadata file, swaps it by
+ * compare-and-swap and records every change in its audit trail.
+ *
+ * Commits.  Every change writes a new metadata file vN+1.metadata.json
+ * (put-if-absent, so two writers never write the same version; a version
+ * left behind by a crashed writer is skipped) and then swaps the catalog
+ * pointer from the location it read.  A writer that loses the race
+ * (KO_ERR_CONFLICT) re-reads the table, re-applies its change on top of the
+ * new current metadata (data files and manifests already written are
+ * reused) and retries, up to max_attempts times with jittered backoff.
+ * metadata/version-hint.text is rewritten after a successful commit for
+ * path-based readers.  A crash at any point leaves the table at the old or
+ * the new version; files written by a failed or crashed writer are
+ * unreferenced and removed by ko_ice_table_remove_files once older than
+ * its safety age.
+ *
+ * Memory: results live in the arena given; a loaded table's metadata too.
+ * Errors name the table ("table sales.orders: ..."), the input file and
+ * the column.
+ * ====================================================================== */
+
+/* The catalog as this layer uses it.  Namespaces are dotted ("sales.eu").
+ * summary is a JSON object's text for the audit record (may be NULL). */
+typedef struct ko_ice_catalog {
+    void *ctx;
+    /* The current metadata location of ns.name (copied into arena);
+     * KO_ERR_NOT_FOUND when the table does not exist. */
+    ko_status (*load)(void *ctx, const char *ns, const char *name, ko_arena *arena,
+                      const char **location, ko_err *err);
+    /* Registers a new table (KO_ERR_EXISTS when it exists). */
+    ko_status (*create)(void *ctx, const char *ns, const char *name, const char *location,
+                        const char *summary, ko_err *err);
+    /* Compare-and-swap of the pointer: KO_ERR_CONFLICT when the current
+     * location is not `expected`. */
+    ko_status (*commit)(void *ctx, const char *ns, const char *name, const char *expected,
+                        const char *location, const char *summary, ko_err *err);
+    /* Appends an audit record for a change outside the catalog (removed
+     * files). */
+    ko_status (*audit)(void *ctx, const char *action, const char *object, const char *summary,
+                       ko_err *err);
+} ko_ice_catalog;
+
+typedef struct ko_ice_warehouse {
+    ko_store *store;               /* borrowed: the warehouse root */
+    const ko_ice_catalog *catalog; /* borrowed */
+} ko_ice_warehouse;
+
+/* A table as loaded through the catalog. */
+typedef struct ko_ice_table {
+    const char *ns;                /* "sales.eu" */
+    const char *name;              /* "orders" */
+    const char *ident;             /* "sales.eu.orders", for messages */
+    const char *key;               /* the table location as a store key: "sales/eu/orders" */
+    const char *metadata_location; /* what the catalog points at */
+    int64_t version;               /* N of vN.metadata.json (0 for other names) */
+    ko_ice_table_meta meta;
+} ko_ice_table;
+
+/* Splits "a.b.t" at its last dot into namespace "a.b" and table "t" (in
+ * arena); KO_ERR_INVALID when there is no namespace or a part is empty. */
+ko_status ko_ice_ident_parse(const char *text, ko_arena *arena, const char **ns, const char **name,
+                             ko_err *err);
+
+/* The store key of a location inside the warehouse ("file:///wh/a/b" ->
+ * "a/b"); KO_ERR_UNSUPPORTED naming it when it lies elsewhere. */
+ko_status ko_ice_location_key(const ko_ice_warehouse *wh, const char *location, ko_arena *arena,
+                              const char **key, ko_err *err);
+
+typedef struct ko_ice_table_create_opts {
+    const ko_ice_schema *schema; /* required; ids kept (use fresh ids for files) */
+    const char *partition_by;    /* "day(ts),bucket(16,id)"; NULL or "" unpartitioned */
+    const ko_ice_kv *properties;
+    uint32_t n_properties;
+} ko_ice_table_create_opts;
+
+/* Creates ns.name: writes metadata/v1.metadata.json (put-if-absent: a
+ * location already holding one is KO_ERR_EXISTS, naming it) and
+ * version-hint.text, then registers the table (audit summary with the
+ * operation, location, schema and spec).  out (may be NULL) receives the
+ * table.  Bad schemas and partition texts are KO_ERR_INVALID. */
+ko_status ko_ice_table_create(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                              const ko_ice_table_create_opts *opts, ko_arena *arena,
+                              ko_ice_table *out, ko_err *err);
+
+/* Loads ns.name: its catalog pointer and metadata file. */
+ko_status ko_ice_table_load(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                            ko_arena *arena, ko_ice_table *out, ko_err *err);
+
+/* Writes the rows of Parquet files into new data files of t (current
+ * schema, default spec).  Each input's columns are matched to the table's
+ * by field id when the file carries ids that the table knows, else by name
+ * (exact, then case-insensitively); nested fields the same way.  A missing
+ * optional column reads as null; a missing required column, a column the
+ * table lacks, a null in a required column or an incompatible type (other
+ * than the same type or an allowed promotion: int -> long, float ->
+ * double, wider decimal; also millisecond times and timestamps, INT96
+ * timestamps, unsigned 32-bit ints) is KO_ERR_INVALID naming the file and
+ * column.  Rows are split by partition (each row's tuple computed with the
+ * spec's transforms) into files data/<partition path>/<uuid>.parquet, with
+ * field ids on every column, the "iceberg.schema" footer key, the codec
+ * of write.parquet.compression-codec (default zstd).  Each written file's
+ * metrics come from its footer: record count, size, column sizes, value,
+ * null and NaN counts, lower/upper bounds (Appendix D binary; strings and
+ * binary truncated to 16 characters/bytes; none for fields in lists or
+ * maps), split offsets.  files (in arena) get content DATA, format
+ * PARQUET, the partition tuple and spec id.  On error the files written so
+ * far are deleted. */
+ko_status ko_ice_table_write_files(const ko_ice_warehouse *wh, const ko_ice_table *t,
+                                   ko_pq_reader *const *inputs, const char *const *input_names,
+                                   size_t n_inputs, ko_arena *arena, ko_ice_data_file **files,
+                                   size_t *n_files, ko_err *err);
+
+typedef struct ko_ice_commit_opts {
+    int max_attempts;        /* 0: 10 */
+    int64_t backoff_base_ms; /* first retry delay (doubled, jittered, capped at 2 s); 0: 20 */
+} ko_ice_commit_opts;
+
+typedef struct ko_ice_commit_info {
+    int64_t snapshot_id; /* the new (or, for rollback, the current) snapshot; -1: none */
+    int64_t sequence_number;
+    const char *metadata_location; /* the committed metadata file */
+    int attempts;                  /* 1 when there was no conflict */
+} ko_ice_commit_info;
+
+/* Appends data files (written by ko_ice_table_write_files) to t in one
+ * snapshot: a new manifest of the files, a manifest list carrying the
+ * previous snapshot's manifests forward, a snapshot (random positive
+ * 63-bit id, sequence number last+1, operation append, summary with exact
+ * added-* and total-* counts and changed-partition-count), the main branch
+ * moved to it, snapshot-log and metadata-log entries
+ * (write.metadata.previous-versions-max, default 100, entries kept), then
+ * the commit protocol above.  t becomes the committed table.  n may be 0
+ * (an empty append snapshot).  After max_attempts conflicts:
+ * KO_ERR_CONFLICT naming the table. */
+ko_status ko_ice_table_commit_append(const ko_ice_warehouse *wh, ko_ice_table *t,
+                                     const ko_ice_data_file *files, size_t n,
+                                     const ko_ice_commit_opts *opts, ko_arena *arena,
+                                     ko_ice_commit_info *info, ko_err *err);
+
+/* Loads ns.name, writes the inputs and commits them; on a failed commit
+ * the data files are deleted again. */
+ko_status ko_ice_table_append(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                              ko_pq_reader *const *inputs, const char *const *input_names,
+                              size_t n_inputs, const ko_ice_commit_opts *opts, ko_arena *arena,
+                              ko_ice_commit_info *info, ko_err *err);
+
+/* A schema change for ko_ice_table_update_schema: derives *out from base
+ * (the table's current schema), taking new field ids from
+ * *last_column_id; section 3's functions fit in a line each. */
+typedef ko_status (*ko_ice_schema_change_fn)(void *ctx, const ko_ice_schema *base,
+                                             int32_t *last_column_id, ko_arena *arena,
+                                             ko_ice_schema *out, ko_err *err);
+
+/* Evolves the schema of ns.name: applies `change` to the current schema
+ * (again on every retry), checks that the default partition spec and
+ * sort order still hold for the result (dropping a partition source is
+ * KO_ERR_INVALID), adds it (or reuses an equal earlier schema) and makes
+ * it current.  `what` describes the change for the audit summary ("add
+ * column note string").  Data files are not touched: readers resolve
+ * columns by field id. */
+ko_status ko_ice_table_update_schema(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                     ko_ice_schema_change_fn change, void *ctx, const char *what,
+                                     const ko_ice_commit_opts *opts, ko_arena *arena,
+                                     ko_ice_commit_info *info, ko_err *err);
+
+/* Makes snapshot_id (which must exist: KO_ERR_NOT_FOUND) the current one
+ * by moving the main branch to it. */
+ko_status ko_ice_table_rollback(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                int64_t snapshot_id, const ko_ice_commit_opts *opts,
+                                ko_arena *arena, ko_ice_commit_info *info, ko_err *err);
+
+typedef struct ko_ice_expire_opts {
+    /* Snapshots older than this (ms since the epoch) may expire; 0: now
+     * minus history.expire.max-snapshot-age-ms (default 5 days). */
+    int64_t older_than_ms;
+    /* The newest snapshots of main's history always kept; 0:
+     * history.expire.min-snapshots-to-keep (default 1). */
+    int32_t retain_last;
+} ko_ice_expire_opts;
+
+/* Removes from the metadata every snapshot older than older_than_ms that
+ * no ref points at and that is not among the retain_last newest ancestors
+ * of main (snapshot-log entries of removed snapshots go too), and commits
+ * (audit operation "expire" listing the ids).  The ids removed go to
+ * *expired (in arena; may be NULL).  Nothing to expire commits nothing
+ * (info->metadata_location is the current one). */
+ko_status ko_ice_table_expire(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                              const ko_ice_expire_opts *opts, const ko_ice_commit_opts *copts,
+                              ko_arena *arena, int64_t **expired, size_t *n_expired,
+                              ko_ice_commit_info *info, ko_err *err);
+
+typedef struct ko_ice_remove_result {
+    const char **removed; /* keys deleted (in arena) */
+    size_t n_removed;
+    uint64_t bytes;
+    size_t n_referenced; /* files still referenced */
+    size_t n_too_new;    /* unreferenced but not older than the safety age */
+} ko_ice_remove_result;
+
+/* Deletes the files under the table's data/ and metadata/ that no
+ * retained snapshot references (manifest lists, manifests, data and
+ * delete files of every snapshot in the current metadata, the current
+ * metadata file, those in its metadata-log, version-hint.text, statistics
+ * files) and whose modification time is before older_than_ms (0: now
+ * minus 3 days).  One audit record "table.remove_files" lists the count
+ * and bytes when anything was removed. */
+ko_status ko_ice_table_remove_files(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                    int64_t older_than_ms, ko_arena *arena,
+                                    ko_ice_remove_result *out, ko_err *err);
+
+/* The live data and delete files of a snapshot (-1: the current one; a
+ * table without snapshots has none), read from its manifests. */
+ko_status ko_ice_table_files(const ko_ice_warehouse *wh, const ko_ice_table *t, int64_t snapshot_id,
+                             ko_arena *arena, ko_ice_manifest_entry **out, size_t *n_out,
+                             ko_err *err);
+
+/* JSON views for tools (new references):
+ *   describe  {"table","metadata-location","location","table-uuid",
+ *              "format-version","current-snapshot-id","schema",
+ *              "partition-spec","sort-order","properties",
+ *              "current-snapshot"(summary),"snapshots"(count)}
+ *   history   [{"snapshot-id","parent-snapshot-id","sequence-number",
+ *              "timestamp-ms","operation","summary","is-current"}] in
+ *              commit order
+ *   files     [{"content","file-path","file-format","partition",
+ *              "record-count","file-size-in-bytes","column-sizes",
+ *              "value-counts","null-value-counts","nan-value-counts",
+ *              "lower-bounds","upper-bounds","split-offsets"}] with
+ *              partition values and bounds as Appendix D JSON values keyed
+ *              by field name */
+ko_status ko_ice_table_describe_json(const ko_ice_table *t, json_t **out, ko_err *err);
+ko_status ko_ice_table_history_json(const ko_ice_table *t, json_t **out, ko_err *err);
+ko_status ko_ice_table_files_json(const ko_ice_table *t, const ko_ice_manifest_entry *entries,
+                                  size_t n, json_t **out, ko_err *err);
+
+/* ======================================================================
+ * 11. Predicates and pruning (scan_expr.c)
+ *
+ * A small predicate tree over columns named by field id, used to skip
+ * manifests (partition field summaries), data and delete files (partition
+ * tuples through the inclusive projection of each partition transform, and
+ * the files' column bounds and null counts).  Evaluation is conservative:
+ * "false" means no row can match; "true" means some may.
+ * ====================================================================== */
+
+/* Total order of two values: nulls first, then by value (numbers by
+ * magnitude, with int/long/date/time/timestamps comparing their integers
+ * and float/double their doubles, -0.0 before +0.0 and NaN last; decimals
+ * of equal scale by unscaled value; strings, binaries, fixed and uuids by
+ * unsigned bytes).  Values of unrelated types compare by type id. */
+int ko_ice_value_compare(const ko_ice_value *a, const ko_ice_value *b);
+
+typedef enum ko_ice_pred_op {
+    KO_ICE_PRED_TRUE = 0,
+    KO_ICE_PRED_FALSE,
+    KO_ICE_PRED_EQ, /* column = value */
+    KO_ICE_PRED_LT,
+    KO_ICE_PRED_LE,
+    KO_ICE_PRED_GT,
+    KO_ICE_PRED_GE,
+    KO_ICE_PRED_IS_NULL,
+    KO_ICE_PRED_NOT_NULL,
+    KO_ICE_PRED_AND,
+    KO_ICE_PRED_OR,
+} ko_ice_pred_op;
+
+typedef struct ko_ice_pred ko_ice_pred;
+
+struct ko_ice_pred {
+    ko_ice_pred_op op;
+    int32_t field_id;                /* comparisons and null tests: a primitive column */
+    ko_ice_value value;              /* comparisons: non-null, of the column's type (an
+                                        int for a long column and a float for a double
+                                        are accepted) */
+    const ko_ice_pred *left, *right; /* AND, OR */
+};
+
+/* Constructors in arena; NULL when out of memory (or when a child is
+ * NULL, so calls nest). */
+ko_ice_pred *ko_ice_pred_cmp(ko_arena *arena, ko_ice_pred_op op, int32_t field_id,
+                             ko_ice_value value);
+ko_ice_pred *ko_ice_pred_null(ko_arena *arena, bool is_null, int32_t field_id);
+ko_ice_pred *ko_ice_pred_and(ko_arena *arena, const ko_ice_pred *a, const ko_ice_pred *b);
+ko_ice_pred *ko_ice_pred_or(ko_arena *arena, const ko_ice_pred *a, const ko_ice_pred *b);
+
+/* Checks p against schema: columns exist and are primitive, values are
+ * non-null and of a compatible type.  KO_ERR_INVALID names the field. */
+ko_status ko_ice_pred_check(const ko_ice_pred *p, const ko_ice_schema *schema, ko_err *err);
+
+/* Whether a row with these column values may match (exact for a row):
+ * value_of(ctx, field_id) returns the row's value or NULL for null. */
+typedef const ko_ice_value *(*ko_ice_row_lookup)(void *ctx, int32_t field_id);
+bool ko_ice_pred_eval_row(const ko_ice_pred *p, ko_ice_row_lookup value_of, void *ctx);
+
+/* May a file with this partition tuple (of spec over schema) hold matching
+ * rows?  Each comparison on a source column is projected onto every
+ * partition field of that source: identity keeps it; bucket keeps only =;
+ * truncate, year, month, day and hour turn = into =, < and <= into <=, >
+ * and >= into >= of the transformed value; null tests carry over (void and
+ * unknown transforms and columns without partition fields give true). */
+bool ko_ice_pred_eval_partition(const ko_ice_pred *p, const ko_ice_partition_spec *spec,
+                                const ko_ice_schema *schema, const ko_ice_value *partition);
+/* May a manifest hold matching files?  The same projection against its
+ * partition field summaries (bounds, contains_null / contains_nan). */
+bool ko_ice_pred_eval_manifest(const ko_ice_pred *p, const ko_ice_partition_spec *spec,
+                               const ko_ice_schema *schema, const ko_ice_manifest_file *mf);
+/* May a data or delete file hold matching rows, judging by its record
+ * count, value and null counts and lower/upper bounds (decoded with the
+ * column's type in schema)? */
+bool ko_ice_pred_eval_file(const ko_ice_pred *p, const ko_ice_schema *schema,
+                           const ko_ice_data_file *f);
+
+/* ======================================================================
+ * 12. Reading table directories (table_read.c, scan.c, scan_read.c)
+ *
+ * ko_ice_dir is a table opened for reading from wherever it lives: a
+ * local directory, file://, s3:// or gs:// (store.h).  Locations recorded
+ * in metadata, manifest lists and manifests are resolved against the
+ * table's actual location: a recorded path under the recorded table
+ * location ("s3a://bucket/t/data/x.parquet" with location "s3a://bucket/t")
+ * is re-rooted under the real one, relative paths are taken from it, and
+ * other absolute URIs are used as they are.  So a table directory that was
+ * copied or moved stays readable.
+ * ====================================================================== */
+
+typedef struct ko_ice_dir ko_ice_dir;
+
+/* Opens the table at location (a table directory).  The metadata file is
+ * metadata_name when given (a file name under <location>/metadata, or a
+ * full path/URI), else the one version-hint.text names ("5" ->
+ * v5.metadata.json, or a file name), else the highest-numbered
+ * vN.metadata.json (or NNNNN-uuid.metadata.json) in <location>/metadata.
+ * opts may be NULL.  KO_ERR_NOT_FOUND when there is no metadata. */
+ko_status ko_ice_dir_open(const char *location, const char *metadata_name,
+                          const ko_store_options *opts, ko_ice_dir **out, ko_err *err);
+void ko_ice_dir_close(ko_ice_dir *t);
+/* The parsed metadata (owned by the table) and the metadata file read. */
+const ko_ice_table_meta *ko_ice_dir_meta(const ko_ice_dir *t);
+const char *ko_ice_dir_metadata_file(const ko_ice_dir *t);
+/* The table's actual location, normalised ("file:///abs/dir", "s3://b/p"). */
+const char *ko_ice_dir_location(const ko_ice_dir *t);
+
+/* The store and key a recorded location resolves to (store owned by the
+ * table, key in arena).  For use with ko_pq_reader_open and friends. */
+ko_status ko_ice_dir_resolve(ko_ice_dir *t, const char *recorded, ko_arena *arena, ko_store **store,
+                             const char **key, ko_err *err);
+/* Reads a whole file named by a recorded location into out (appended). */
+ko_status ko_ice_dir_read(ko_ice_dir *t, const char *recorded, ko_buf *out, ko_err *err);
+
+/* Which snapshot to read: snapshot_id when >= 0, else ref when non-NULL
+ * (branch or tag name), else as_of_ms when set (the latest snapshot-log
+ * entry at or before it; KO_ERR_NOT_FOUND when none), else the current
+ * snapshot.  *out is NULL for a table without snapshots. */
+typedef struct ko_ice_snapshot_sel {
+    int64_t snapshot_id; /* -1: unset */
+    const char *ref;
+    bool has_as_of;
+    int64_t as_of_ms;
+} ko_ice_snapshot_sel;
+
+ko_status ko_ice_select_snapshot(const ko_ice_table_meta *m, const ko_ice_snapshot_sel *sel,
+                                 const ko_ice_snapshot **out, ko_err *err);
+
+/* A delete file that applies to a data file, with its data sequence
+ * number. */
+typedef struct ko_ice_delete_ref {
+    const ko_ice_data_file *file;
+    int64_t sequence_number;
+} ko_ice_delete_ref;
+
+/* One data file to read and the delete files to apply to it (position
+ * deletes: data sequence number <= the delete's, same partition, matching
+ * referenced_data_file when set; equality deletes: data sequence number <
+ * the delete's, same partition or an unpartitioned delete spec). */
+typedef struct ko_ice_scan_task {
+    const ko_ice_data_file *file;
+    int64_t sequence_number;
+    ko_ice_delete_ref *deletes;
+    uint32_t n_deletes;
+} ko_ice_scan_task;
+
+typedef struct ko_ice_scan_plan {
+    const ko_ice_snapshot *snapshot; /* NULL: no snapshot, nothing to read */
+    const ko_ice_schema *schema;     /* the schema rows are read with */
+    ko_ice_scan_task *tasks;         /* in manifest order */
+    size_t n_tasks;
+    /* What pruning did. */
+    size_t manifests, manifests_skipped;
+    size_t data_files, data_files_skipped;
+    size_t delete_files, delete_files_skipped;
+} ko_ice_scan_plan;
+
+typedef struct ko_ice_scan_opts {
+    ko_ice_snapshot_sel snapshot;
+    const ko_ice_pred *filter; /* NULL: everything */
+    /* The schema to read with; NULL: the snapshot's schema when reading an
+     * older snapshot by id, ref or time, else the table's current one. */
+    const ko_ice_schema *schema;
+} ko_ice_scan_opts;
+
+/* Plans a scan: reads the snapshot's manifest list and the manifests that
+ * may match (delete manifests first), keeps live entries (status not
+ * DELETED) that may match, and attaches to each data file the delete
+ * files that apply.  Everything is allocated in arena. */
+ko_status ko_ice_scan_plan_files(ko_ice_dir *t, const ko_ice_scan_opts *opts, ko_arena *arena,
+                                 ko_ice_scan_plan *out, ko_err *err);
+
+/* Pure planning over manifests already read, for tests and for callers
+ * that cache manifests: manifests[i] was read from list[i]. */
+ko_status ko_ice_scan_plan_manifests(const ko_ice_table_meta *m, const ko_ice_schema *schema,
+                                     const ko_ice_pred *filter, const ko_ice_manifest_file *list,
+                                     const ko_ice_manifest *manifests, size_t n, ko_arena *arena,
+                                     ko_ice_scan_plan *out, ko_err *err);
+
+/* Reading rows.  A ko_ice_reader returns, batch by batch (one row group of
+ * one data file), Dremel columns for the leaves of the read schema
+ * converted to Parquet (ko_ice_schema_to_parquet, with the Iceberg field
+ * names), with deletes applied.  Columns of a data file are matched by
+ * field id (renamed columns match; columns missing from a file read as
+ * null); files without field ids are matched through the table property
+ * schema.name-mapping.default, else by name.  Promotions (int -> long,
+ * float -> double, decimal widening) and INT96 or millisecond timestamps
+ * are converted. */
+typedef struct ko_ice_reader ko_ice_reader;
+
+ko_status ko_ice_reader_open(ko_ice_dir *t, const ko_ice_scan_plan *plan, ko_ice_reader **out,
+                             ko_err *err);
+/* The Parquet schema of the batches (owned by the reader). */
+const ko_pq_schema *ko_ice_reader_schema(const ko_ice_reader *r);
+/* The next non-empty batch: *cols (owned by the reader, valid until the
+ * next call) holds one column per leaf and *n_rows records; *done is true
+ * at the end. */
+ko_status ko_ice_reader_next(ko_ice_reader *r, const ko_pq_column **cols, size_t *n_rows,
+                             bool *done, ko_err *err);
+/* Rows removed by deletes so far. */
+uint64_t ko_ice_reader_deleted_rows(const ko_ice_reader *r);
+void ko_ice_reader_close(ko_ice_reader *r);
+
 #endif /* KO_ICEBERG_H */
