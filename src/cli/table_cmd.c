@@ -670,7 +670,7 @@ static int audit_list(env *e, int argc, char **argv, ko_err *err)
     const char *token = NULL;
     int64_t shown = 0;
     do {
-        ko_cat_audit_page page;
+        ko_cat_audit_page page = {0};
         if (ko_cat_audit_list(e->cat, &f, token, 1000, &e->arena, &page, err) != KO_OK)
             return ko_cli_fail(err);
         for (size_t i = 0; i < page.len && (limit < 0 || shown < limit); i++, shown++) {

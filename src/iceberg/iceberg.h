@@ -1422,7 +1422,7 @@ ko_status ko_ice_scan_plan_manifests(const ko_ice_table_meta *m, const ko_ice_sc
  * are converted. */
 typedef struct ko_ice_reader ko_ice_reader;
 
-ko_status ko_ice_reader_open(ko_ice_dir *t, const ko_ice_scan_plan *plan, ko_ice_reader **out,
+ko_status ko_ice_reader_open(ko_ice_dir *dir, const ko_ice_scan_plan *plan, ko_ice_reader **out,
                              ko_err *err);
 /* The Parquet schema of the batches (owned by the reader). */
 const ko_pq_schema *ko_ice_reader_schema(const ko_ice_reader *r);

@@ -674,7 +674,7 @@ static ko_status make_summary(const ko_ice_manifest_write_opts *o,
                                  .sequence_number = o->sequence_number,
                                  .added_snapshot_id = o->snapshot_id,
                                  .first_row_id = KO_ICE_NULL_ID};
-    const ko_ice_value **parts = ko_arena_calloc(arena, n ? n : 1, sizeof *parts);
+    const ko_ice_value **parts = ko_arena_calloc(arena, n ? n : 1, sizeof(const ko_ice_value *));
     if (!parts)
         return nomem(err);
     for (size_t i = 0; i < n; i++) {

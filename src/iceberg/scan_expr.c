@@ -411,6 +411,7 @@ bool ko_ice_pred_eval_partition(const ko_ice_pred *p, const ko_ice_partition_spe
 }
 
 typedef struct mctx {
+    // cppcheck-suppress unusedStructMember ; read through the void * context
     const ko_ice_manifest_file *mf;
 } mctx;
 

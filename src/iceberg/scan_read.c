@@ -620,7 +620,8 @@ static size_t dec_write(i128 v, const ko_pq_column *out, uint8_t buf[16])
         return 8;
     }
     size_t n = out->type == KO_PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)out->type_length : 16;
-    n = n > 16 ? 16 : n;
+    if (n > 16)
+        n = 16;
     for (size_t i = 0; i < n; i++)
         buf[n - 1 - i] = (uint8_t)((unsigned __int128)v >> (8 * i));
     return n;
@@ -862,15 +863,16 @@ static ko_status pos_batch(ko_ice_reader *r, const cursor *c, ko_buf *rows, ko_e
 
 static ko_status posfile_fill(ko_ice_reader *r, posfile *pf, const ko_buf *rows, ko_err *err)
 {
-    pf->n = rows->len / sizeof(posrow);
     posrow *pr = (posrow *)rows->data;
-    if (pf->n)
-        qsort(pr, pf->n, sizeof *pr, posrow_cmp);
-    pf->paths = ko_arena_calloc(&r->arena, pf->n ? pf->n : 1, sizeof *pf->paths);
-    pf->pos = ko_arena_calloc(&r->arena, pf->n ? pf->n : 1, sizeof *pf->pos);
+    size_t n = pr ? rows->len / sizeof(posrow) : 0;
+    pf->n = n;
+    if (n)
+        qsort(pr, n, sizeof *pr, posrow_cmp);
+    pf->paths = ko_arena_calloc(&r->arena, n ? n : 1, sizeof *pf->paths);
+    pf->pos = ko_arena_calloc(&r->arena, n ? n : 1, sizeof *pf->pos);
     if (!pf->paths || !pf->pos)
         return nomem(err);
-    for (size_t i = 0; i < pf->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         pf->paths[i] = pr[i].path;
         pf->pos[i] = pr[i].pos;
     }
@@ -1211,7 +1213,7 @@ static ko_status task_deletes(ko_ice_reader *r, const ko_ice_scan_task *t, ko_er
 {
     r->n_dpos = 0;
     r->n_eqs = 0;
-    r->eqs = t->n_deletes ? ko_arena_calloc(&r->arena, t->n_deletes, sizeof *r->eqs) : NULL;
+    r->eqs = t->n_deletes ? ko_arena_calloc(&r->arena, t->n_deletes, sizeof(eqset *)) : NULL;
     if (t->n_deletes && !r->eqs)
         return nomem(err);
     ko_status st = KO_OK;
