@@ -339,24 +339,30 @@ ko_status kt_split_rows(const ko_ice_partition_spec *spec, const ko_ice_schema *
 
 /* ------------------------------------------------------------ scattering */
 
+/* Appends src[off, off+n) to dst; an empty slice of an empty buffer (whose
+ * data may be NULL) appends nothing. */
+static bool append_slice(ko_buf *dst, const ko_buf *src, size_t off, size_t n)
+{
+    return n == 0 || ko_buf_append(dst, src->data + off, n) == KO_OK;
+}
+
 static ko_status append_run(ko_pq_column *d, const ko_pq_column *c, size_t e0, size_t e1, size_t v0,
                             size_t v1, ko_err *err)
 {
     size_t ne = e1 - e0;
-    bool ok = (c->max_def == 0 || ko_buf_append(&d->def, c->def.data + e0 * 2, ne * 2) == KO_OK) &&
-              (c->max_rep == 0 || ko_buf_append(&d->rep, c->rep.data + e0 * 2, ne * 2) == KO_OK);
+    bool ok = (c->max_def == 0 || append_slice(&d->def, &c->def, e0 * 2, ne * 2)) &&
+              (c->max_rep == 0 || append_slice(&d->rep, &c->rep, e0 * 2, ne * 2));
     if (ok && c->type == KO_PQ_BYTE_ARRAY) {
         const int64_t *off = (const int64_t *)c->offsets.data;
         int64_t base = (int64_t)d->values.len - off[v0];
-        ok = ko_buf_append(&d->values, c->values.data + off[v0], (size_t)(off[v1] - off[v0])) ==
-             KO_OK;
+        ok = append_slice(&d->values, &c->values, (size_t)off[v0], (size_t)(off[v1] - off[v0]));
         for (size_t v = v0 + 1; ok && v <= v1; v++) {
             int64_t o = off[v] + base;
             ok = ko_buf_append(&d->offsets, &o, sizeof o) == KO_OK;
         }
     } else if (ok) {
         size_t w = ko_pq_value_width(c->type, c->type_length);
-        ok = ko_buf_append(&d->values, c->values.data + v0 * w, (v1 - v0) * w) == KO_OK;
+        ok = append_slice(&d->values, &c->values, v0 * w, (v1 - v0) * w);
     }
     if (!ok)
         return kt_nomem(err);
