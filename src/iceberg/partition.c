@@ -151,25 +151,39 @@ static json_t *pfield_json(const ko_ice_partition_field *f)
     return o;
 }
 
-ko_status ko_ice_spec_to_json(const ko_ice_partition_spec *s, json_t **out, ko_err *err)
+/* {"<id_key>": id, "fields": [...]}, the shape of specs and sort orders.
+ * Takes ownership of fields (which may be NULL after a failed allocation);
+ * returns NULL when out of memory. */
+static json_t *id_and_fields(const char *id_key, int32_t id, json_t *fields)
 {
-    json_t *o = json_object(), *a = json_array();
-    int rc = o && a ? 0 : -1;
-    for (uint32_t i = 0; rc == 0 && i < s->n_fields; i++)
-        rc = json_array_append_new(a, pfield_json(&s->fields[i]));
-    if (rc == 0)
-        rc = json_object_set_new(o, "spec-id", json_integer(s->spec_id));
+    json_t *o = json_object();
+    int rc = o && fields ? json_object_set_new(o, id_key, json_integer(id)) : -1;
     if (rc == 0) {
-        rc = json_object_set_new(o, "fields", a);
-        a = NULL;
+        rc = json_object_set_new(o, "fields", fields);
+        fields = NULL;
     }
-    json_decref(a);
+    json_decref(fields);
     if (rc != 0) {
         json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+ko_status ko_ice_spec_to_json(const ko_ice_partition_spec *s, json_t **out, ko_err *err)
+{
+    json_t *a = json_array();
+    int rc = a ? 0 : -1;
+    for (uint32_t i = 0; rc == 0 && i < s->n_fields; i++)
+        rc = json_array_append_new(a, pfield_json(&s->fields[i]));
+    if (rc != 0) {
+        json_decref(a);
+        a = NULL;
+    }
+    *out = id_and_fields("spec-id", s->spec_id, a);
+    if (!*out)
         return ko_err_set(err, KO_ERR_NOMEM, "out of memory writing partition spec %d",
                           (int)s->spec_id);
-    }
-    *out = o;
     return KO_OK;
 }
 
@@ -439,23 +453,18 @@ static json_t *sfield_json(const ko_ice_sort_field *f)
 
 ko_status ko_ice_sort_order_to_json(const ko_ice_sort_order *o, json_t **out, ko_err *err)
 {
-    json_t *obj = json_object(), *a = json_array();
-    int rc = obj && a ? 0 : -1;
+    json_t *a = json_array();
+    int rc = a ? 0 : -1;
     for (uint32_t i = 0; rc == 0 && i < o->n_fields; i++)
         rc = json_array_append_new(a, sfield_json(&o->fields[i]));
-    if (rc == 0)
-        rc = json_object_set_new(obj, "order-id", json_integer(o->order_id));
-    if (rc == 0) {
-        rc = json_object_set_new(obj, "fields", a);
+    if (rc != 0) {
+        json_decref(a);
         a = NULL;
     }
-    json_decref(a);
-    if (rc != 0) {
-        json_decref(obj);
+    *out = id_and_fields("order-id", o->order_id, a);
+    if (!*out)
         return ko_err_set(err, KO_ERR_NOMEM, "out of memory writing sort order %d",
                           (int)o->order_id);
-    }
-    *out = obj;
     return KO_OK;
 }
 

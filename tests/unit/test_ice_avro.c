@@ -1321,6 +1321,7 @@ static void test_bad_headers(void **state)
     ko_avro_reader *r;
     assert_int_equal(ko_avro_reader_open(NULL, 0, &a, &r, &err), KO_ERR_CORRUPT);
     assert_contains(err.msg, "magic");
+    /* A Parquet header is not an Avro one: the magic check names it. */
     assert_int_equal(ko_avro_reader_open((const uint8_t *)"PAR1xxxx", 8, &a, &r, &err),
                      KO_ERR_CORRUPT);
     /* Metadata map with one entry, "k" -> "v", then no sync marker. */
