@@ -50,9 +50,9 @@ uint32_t ko_murmur3_32(const void *data, size_t len, uint32_t seed)
         h1 = rotl32(h1, 13);
         h1 = h1 * 5 + 0xe6546b64u;
     }
-    const uint8_t *tail = p + 4 * nblocks;
     size_t rest = len & 3;
     if (rest) {
+        const uint8_t *tail = p + 4 * nblocks;
         uint32_t k1 = 0;
         for (size_t i = rest; i > 0; i--)
             k1 = k1 << 8 | tail[i - 1];

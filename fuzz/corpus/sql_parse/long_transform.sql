@@ -1,0 +1,1 @@
+create table t0(ts timestamp, id bigint, s varchar,FET int) partitioned by (day(ts), buAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAcket(16, id), truncate(4, s), c, hour(ts), month(ts), year(ts), identity(c), void(c))

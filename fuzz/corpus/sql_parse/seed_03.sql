@@ -1,0 +1,1 @@
+select DISTINCT a from t

@@ -1,0 +1,1 @@
+select x.f.g, (x).f, f(x).g, l[1], l[1][2], m['k'], l[1:2], l[:2], l[2:] from t

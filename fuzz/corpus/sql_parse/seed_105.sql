@@ -1,0 +1,1 @@
+create table t (ts timestamp, id bigint, s varchar, c int) partitioned by (day(ts), bucket(16, id), truncate(4, s), c, hour(ts), month(ts), year(ts), identity(c), void(c))

@@ -1,0 +1,1 @@
+insert into t (select 1) union (select 2)

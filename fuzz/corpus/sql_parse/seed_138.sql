@@ -1,0 +1,1 @@
+alter table t alter c type decimal(20, 2)

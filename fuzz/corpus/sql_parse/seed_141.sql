@@ -1,0 +1,1 @@
+alter table if exists t rename column s.a to b

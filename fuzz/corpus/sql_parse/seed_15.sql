@@ -1,0 +1,1 @@
+select a = 1 and b = 2 or c = 3

@@ -1,0 +1,1 @@
+explain analyze select a from t where a > 1

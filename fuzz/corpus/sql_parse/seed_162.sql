@@ -1,0 +1,1 @@
+explain insert into t values (1)

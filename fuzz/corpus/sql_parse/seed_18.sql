@@ -1,0 +1,1 @@
+select a between 1 and 10, a not between b and c + 1, a between symmetric 2 and 1, a between 1 and 2 and b

@@ -1,0 +1,1 @@
+select a = any (select b from u), a < some (select b from u), a <> all (select b from u)

@@ -1,0 +1,1 @@
+select null, true, false, NULL, TRUE

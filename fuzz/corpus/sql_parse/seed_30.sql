@@ -1,0 +1,1 @@
+select date '2024-01-01' + interval 1 day, date - 1

@@ -1,0 +1,1 @@
+select cast(a as int[]), a::varchar[][], cast(a as list(int)), cast(a as array(bigint)), cast(a as array<int>), cast(a as map(varchar, int)), cast(a as map<varchar, list(int)>), cast(a as struct(a int, b varchar)), cast(a as row(x double)), cast(a as struct<a: int>)

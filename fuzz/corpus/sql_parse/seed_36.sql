@@ -1,0 +1,1 @@
+select substring(s from 2 for 3), substring(s from 2), substring(s, 1, 2), substring(s for 2), substr(s, 2)

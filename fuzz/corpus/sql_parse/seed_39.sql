@@ -1,0 +1,1 @@
+select count(*), count(a), count(distinct a), count(all a), sum(a) filter (where a > 0), avg(a) filter (a > 1), string_agg(s, ',' order by s desc), percentile_cont(0.5) within group (order by a)

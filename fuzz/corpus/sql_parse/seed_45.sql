@@ -1,0 +1,1 @@
+select a, b from t group by all order by all

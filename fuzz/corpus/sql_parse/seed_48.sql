@@ -1,0 +1,1 @@
+select a from t order by a asc, b desc, c nulls last, d desc nulls first

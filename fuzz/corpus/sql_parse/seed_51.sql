@@ -1,0 +1,1 @@
+select a from t offset 20 limit 10

@@ -1,0 +1,1 @@
+select * from a inner join b on true left join c on c.y = b.y left outer join d using (z) right join e using (p, q) full outer join f on 1 = 1 full join g on 1 = 1 cross join h natural join i natural left join j

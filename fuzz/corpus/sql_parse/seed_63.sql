@@ -1,0 +1,1 @@
+select * from (a join b on a.x = b.x) as j

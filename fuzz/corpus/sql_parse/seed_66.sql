@@ -1,0 +1,1 @@
+select * from ns.t for timestamp as of '2024-01-01 00:00:00' as x

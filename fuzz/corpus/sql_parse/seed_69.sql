@@ -1,0 +1,1 @@
+select * from ns.t for system_time as of '2024-01-01'

@@ -1,0 +1,1 @@
+select * from unnest([1, 2]), unnest(l) with ordinality as u(v, i), range(10), generate_series(1, 10, 2) g, read_parquet('a.parquet')

@@ -1,0 +1,1 @@
+select 1 except select 2 except select 3

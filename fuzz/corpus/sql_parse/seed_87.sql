@@ -1,0 +1,1 @@
+with x(a, b) as (select 1, 2), y as materialized (select 3) select * from x, y

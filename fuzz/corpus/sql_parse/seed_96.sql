@@ -1,0 +1,1 @@
+select /* c1 */ 1 /* nested /* inner */ still */ + 2
