@@ -13,6 +13,9 @@
  *   table add-column NS.T NAME TYPE | rename-column NS.T OLD NEW |
  *         drop-column NS.T NAME                       (schema evolution)
  *   table list NS
+ *   table delete|overwrite|replace|partition|tag|branch|drop-ref|
+ *         fast-forward ..., table append NS.T --branch B ...
+ *                                          (table_write_cmd.c)
  *   audit list [--object X] [--action A] [--limit N] | verify
  *
  * The warehouse and catalog come from the global flags (main.c).  The
@@ -24,6 +27,7 @@
  */
 #include "catalog/catalog.h"
 #include "cli/cli.h"
+#include "cli/table_write_cmd.h"
 #include "iceberg/iceberg.h"
 #include "store/store.h"
 
@@ -40,7 +44,8 @@ static const char TABLE_USAGE[] =
     "[--property k=v]... | append NS.T FILE.parquet... | describe|history NS.T | files NS.T "
     "[--snapshot ID] | expire NS.T [--older-than TS] [--retain-last N] [--files-older-than TS | "
     "--keep-files] | rollback NS.T SNAPSHOT | add-column NS.T NAME TYPE | rename-column NS.T OLD "
-    "NEW | drop-column NS.T NAME | list NS";
+    "NEW | drop-column NS.T NAME | list NS | delete|overwrite|replace|partition|tag|branch|"
+    "drop-ref|fast-forward ... (`korolev table delete` shows their usage)";
 static const char AUDIT_USAGE[] = "audit list [--object X] [--action A] [--limit N] | verify";
 
 enum { MAX_PROPS = 256 };
@@ -604,8 +609,12 @@ static int table_run(env *e, int argc, char **argv, ko_err *err)
     const char *op = argv[1];
     if (strcmp(op, "create") == 0 && argc >= 3)
         return table_create(e, argc, argv, err);
+    if (strcmp(op, "append") == 0 && argc > 3 && strcmp(argv[3], "--branch") == 0)
+        return ko_cli_table_write(&e->wh, argc, argv, &e->arena, err);
     if (strcmp(op, "append") == 0)
         return table_append(e, argc, argv, err);
+    if (ko_cli_table_write_op(op))
+        return ko_cli_table_write(&e->wh, argc, argv, &e->arena, err);
     if (strcmp(op, "describe") == 0 || strcmp(op, "history") == 0 || strcmp(op, "files") == 0)
         return table_view(e, argc, argv, err);
     if (strcmp(op, "expire") == 0)
@@ -622,6 +631,8 @@ static int table_run(env *e, int argc, char **argv, ko_err *err)
 
 int ko_cli_table(int argc, char **argv)
 {
+    if (argc == 2 && ko_cli_table_write_op(argv[1]))
+        return ko_cli_usage(KO_CLI_TABLE_WRITE_USAGE);
     if (argc < 3)
         return ko_cli_usage(TABLE_USAGE);
     env e;

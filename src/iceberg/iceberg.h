@@ -985,10 +985,12 @@ const ko_ice_id_bound *ko_ice_id_bound_find(const ko_ice_id_bound *m, uint32_t n
 
 /* ======================================================================
  * 10. Tables in a warehouse: create, append, evolve the schema, rollback,
- *     expire, remove unreferenced files, describe (table.c, table_commit.c,
- *     table_write.c, table_append.c, table_map.c, table_convert.c,
- *     table_split.c, metrics.c, table_schema.c, table_maint.c,
- *     table_info.c)
+ *     expire, remove unreferenced files, describe, write rows, overwrite,
+ *     evolve the partition spec, tags and branches (table.c,
+ *     table_commit.c, table_write.c, table_append.c, table_map.c,
+ *     table_convert.c, table_split.c, metrics.c, table_schema.c,
+ *     table_maint.c, table_info.c, table_overwrite.c, table_scratch.c,
+ *     table_spec.c, table_refs.c)
  *
  * A warehouse is an object store (store.h) and a catalog.  Table ns.t
  * lives under the key <ns parts joined by '/'>/<t> of the store, with
@@ -1110,8 +1112,16 @@ ko_status ko_ice_table_write_files(const ko_ice_warehouse *wh, const ko_ice_tabl
                                    size_t *n_files, ko_err *err);
 
 typedef struct ko_ice_commit_opts {
-    int max_attempts;        /* 0: 10 */
-    int64_t backoff_base_ms; /* first retry delay (doubled, jittered, capped at 2 s); 0: 20 */
+    /* 0: the table property commit.retry.num-retries + 1, else 50 */
+    int max_attempts;
+    /* First retry delay, doubled and jittered up to commit.retry.max-wait-ms
+     * (default 2 s); 0: commit.retry.min-wait-ms, else 20. */
+    int64_t backoff_base_ms;
+    /* Extra snapshot summary entries of an append (such as
+     * korolev.ingest-id), after the standard ones; keys starting with
+     * "korolev." also go into the audit summary.  Borrowed. */
+    const ko_ice_kv *summary;
+    uint32_t n_summary;
 } ko_ice_commit_opts;
 
 typedef struct ko_ice_commit_info {
@@ -1177,10 +1187,13 @@ typedef struct ko_ice_expire_opts {
     int32_t retain_last;
 } ko_ice_expire_opts;
 
-/* Removes from the metadata every snapshot older than older_than_ms that
- * no ref points at and that is not among the retain_last newest ancestors
- * of main (snapshot-log entries of removed snapshots go too), and commits
- * (audit operation "expire" listing the ids).  The ids removed go to
+/* Removes from the metadata the tags and branches (not main) whose
+ * snapshot is older than their max-ref-age-ms, then every snapshot older
+ * than older_than_ms that no ref points at and that is not among the
+ * retain_last (for a branch with min-snapshots-to-keep: that many) newest
+ * ancestors of a branch (snapshot-log entries of removed snapshots go
+ * too), and commits (audit operation "expire" listing the ids and the
+ * number of refs dropped).  The ids removed go to
  * *expired (in arena; may be NULL).  Nothing to expire commits nothing
  * (info->metadata_location is the current one). */
 ko_status ko_ice_table_expire(const ko_ice_warehouse *wh, const char *ns, const char *name,
@@ -1231,6 +1244,151 @@ ko_status ko_ice_table_describe_json(const ko_ice_table *t, json_t **out, ko_err
 ko_status ko_ice_table_history_json(const ko_ice_table *t, json_t **out, ko_err *err);
 ko_status ko_ice_table_files_json(const ko_ice_table *t, const ko_ice_manifest_entry *entries,
                                   size_t n, json_t **out, ko_err *err);
+
+/* ----------------------------------------------------------------------
+ * Writing rows (table_write.c): new data files from column batches, for
+ * callers that produce rows themselves (the SQL engine's INSERT, UPDATE,
+ * a delete's rewrite).  Rows are split by the default spec.  Memory is
+ * bounded by write.korolev.buffer-bytes (default 256 MiB: half for rows
+ * not yet given to a file, half for what open files buffer) and
+ * write.korolev.max-open-files (default 64); past a limit the largest
+ * pending partitions are written and the file holding the most is closed
+ * (its partition continues in a new file).  Files roll at
+ * write.target-file-size-bytes (default 512 MiB).
+ * ---------------------------------------------------------------------- */
+
+typedef struct ko_ice_table_writer ko_ice_table_writer;
+
+/* Opens a writer of new data files of t (current schema, default spec). */
+ko_status ko_ice_table_writer_open(const ko_ice_warehouse *wh, const ko_ice_table *t,
+                                   ko_arena *arena, ko_ice_table_writer **out, ko_err *err);
+/* The Parquet schema of the batches write() takes: the table's current
+ * schema as ko_ice_schema_to_parquet gives it, i.e. the same leaves (order,
+ * physical types, levels) as the batches of a ko_ice_reader reading with
+ * the current schema, so read batches can be written back unchanged. */
+const ko_pq_schema *ko_ice_table_writer_schema(const ko_ice_table_writer *w);
+/* Writes rows records: cols[i] is leaf i (only read). */
+ko_status ko_ice_table_writer_write(ko_ice_table_writer *w, const ko_pq_column *cols, size_t rows,
+                                    ko_err *err);
+/* Closes every file and returns their entries with metrics (in the
+ * writer's arena); frees w.  On error the files are deleted. */
+ko_status ko_ice_table_writer_finish(ko_ice_table_writer *w, ko_ice_data_file **files,
+                                     size_t *n_files, ko_err *err);
+/* Discards w and deletes every file it wrote. */
+void ko_ice_table_writer_abort(ko_ice_table_writer *w);
+
+/* ----------------------------------------------------------------------
+ * Overwrite, delete and replace (table_overwrite.c, table_rewrite.c)
+ *
+ * Copy-on-write: a change removes whole data (and delete) files and adds
+ * new ones in one snapshot.  The SQL engine's statements map onto it:
+ *   DELETE WHERE p      ko_ice_table_delete_where
+ *   (section 13)
+ *   INSERT OVERWRITE    ko_ice_table_overwrite_where (p = the partitions
+ *                       replaced, or NULL for the whole table)
+ *   UPDATE ... WHERE p  ko_ice_table_plan_rewrite(p), read plan.scan with
+ *                       ko_ice_table_open_dir + ko_ice_reader_open (all
+ *                       rows of those files, deletes applied), write every
+ *                       row (updated or not) with ko_ice_table_writer_*,
+ *                       then ko_ice_table_commit_overwrite(deleted =
+ *                       ko_ice_rewrite_plan_removed(plan), added = the new
+ *                       files, base = plan.snapshot_id, conflict_filter =
+ *                       p for serializable isolation).
+ * ---------------------------------------------------------------------- */
+
+typedef struct ko_ice_pred ko_ice_pred; /* section 11 */
+
+typedef struct ko_ice_overwrite_opts {
+    const char *branch; /* NULL: "main" (other branches must exist) */
+    /* The snapshot the caller read to choose its files; 0: the branch head
+     * of t as passed; -1: the table had no snapshot. */
+    int64_t base_snapshot_id;
+    /* Serializable isolation: a snapshot committed after the base that
+     * added data files which may match this is a conflict.  NULL: snapshot
+     * isolation (only removed files and new delete files are checked). */
+    const ko_ice_pred *conflict_filter;
+    const char *description; /* audit summary "filter" (e.g. the filter text); may be NULL */
+} ko_ice_overwrite_opts;
+
+/* Commits one snapshot to the branch that removes `deleted` (data or
+ * delete files, matched by file_path among the branch head's live files)
+ * and adds `added` (data files from ko_ice_table_write_files or a
+ * ko_ice_table_writer, or position/equality delete files with their
+ * metrics; any spec of the table).  Operation "append" when only data
+ * files are added, "delete" when no data file is added, else "overwrite".
+ * Manifests holding removed files are rewritten: removed entries become
+ * DELETED (with the new snapshot id and their sequence numbers), the
+ * others EXISTING; other manifests are carried forward.  Summary:
+ * added-data-files, added-records, added-files-size, deleted-data-files,
+ * deleted-records, removed-delete-files, removed-position-deletes,
+ * removed-equality-deletes, removed-files-size, changed-partition-count
+ * and exact total-* (added-delete-files, added-position-deletes and
+ * added-equality-deletes too when delete files are added; zero
+ * removal counts are left out as Java does).  On every attempt it re-checks against the snapshots
+ * committed since the base: a file to remove that is no longer live, a
+ * new delete file that may apply to a removed data file, or (with
+ * conflict_filter) new matching data files fail at once with
+ * KO_ERR_CONFLICT naming the file; other races are retried.  Files an
+ * attempt wrote are deleted when it loses, and all of them (not the added
+ * data files, which the caller owns) when the commit fails for certain.
+ * info->snapshot_id is the new snapshot (also for branches). */
+ko_status ko_ice_table_commit_overwrite(const ko_ice_warehouse *wh, ko_ice_table *t,
+                                        const ko_ice_data_file *deleted, size_t n_deleted,
+                                        const ko_ice_data_file *added, size_t n_added,
+                                        const ko_ice_overwrite_opts *oo,
+                                        const ko_ice_commit_opts *opts, ko_arena *arena,
+                                        ko_ice_commit_info *info, ko_err *err);
+
+/* ----------------------------------------------------------------------
+ * Partition spec evolution (table_spec.c)
+ * ---------------------------------------------------------------------- */
+
+/* Makes the spec of partition_by text (section 6 syntax; "" or NULL
+ * unpartitioned) the default of ns.name.  Fields that equal a field of an
+ * existing spec (same source and transform) keep its field id, new ones
+ * get ids above last-partition-id; an equal existing spec is reused.
+ * Existing data files keep their spec; scans evaluate each file with its
+ * own spec. */
+ko_status ko_ice_table_update_spec(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                   const char *partition_by, const ko_ice_commit_opts *opts,
+                                   ko_arena *arena, ko_ice_commit_info *info, ko_err *err);
+
+/* ----------------------------------------------------------------------
+ * Tags and branches (table_refs.c)
+ * ---------------------------------------------------------------------- */
+
+typedef struct ko_ice_ref_opts {
+    ko_ice_ref_type type;
+    int64_t snapshot_id; /* -1: the current snapshot */
+    bool replace;        /* an existing ref of that type is moved; else KO_ERR_EXISTS */
+    /* Retention, stored in the ref; 0: unset. */
+    int32_t min_snapshots_to_keep; /* branches only */
+    int64_t max_snapshot_age_ms;   /* branches only */
+    int64_t max_ref_age_ms;
+} ko_ice_ref_opts;
+
+/* Creates (or with replace, moves) tag or branch `ref` of ns.name. "main"
+ * can only be moved (ko_ice_table_rollback, fast-forward). */
+ko_status ko_ice_table_set_ref(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                               const char *ref, const ko_ice_ref_opts *ro,
+                               const ko_ice_commit_opts *opts, ko_arena *arena,
+                               ko_ice_commit_info *info, ko_err *err);
+/* Drops a tag or branch (not "main"); unknown names are KO_ERR_NOT_FOUND. */
+ko_status ko_ice_table_drop_ref(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                const char *ref, const ko_ice_commit_opts *opts, ko_arena *arena,
+                                ko_ice_commit_info *info, ko_err *err);
+/* Moves branch `to` (e.g. "main") to the head of branch `from` when the
+ * head of `to` is an ancestor of it; KO_ERR_CONFLICT otherwise. */
+ko_status ko_ice_table_fast_forward(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                    const char *to, const char *from,
+                                    const ko_ice_commit_opts *opts, ko_arena *arena,
+                                    ko_ice_commit_info *info, ko_err *err);
+/* ko_ice_table_append into a branch (NULL: main). */
+ko_status ko_ice_table_append_branch(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                     const char *branch, ko_pq_reader *const *inputs,
+                                     const char *const *input_names, size_t n_inputs,
+                                     const ko_ice_commit_opts *opts, ko_arena *arena,
+                                     ko_ice_commit_info *info, ko_err *err);
 
 /* ======================================================================
  * 11. Predicates and pruning (scan_expr.c)
@@ -1434,5 +1592,100 @@ ko_status ko_ice_reader_next(ko_ice_reader *r, const ko_pq_column **cols, size_t
 /* Rows removed by deletes so far. */
 uint64_t ko_ice_reader_deleted_rows(const ko_ice_reader *r);
 void ko_ice_reader_close(ko_ice_reader *r);
+
+/* ======================================================================
+ * 13. Changes by filter (table_rewrite.c, table_pred_text.c): planning,
+ *     DELETE WHERE, INSERT OVERWRITE, filter text.  The commit they end in
+ *     is ko_ice_table_commit_overwrite (section 10).
+ * ====================================================================== */
+
+/* Whether every row of f satisfies p, judging by its counts and bounds
+ * (exact for the rows the file holds before deletes; false when unsure:
+ * missing metrics, nulls or NaNs that a comparison would not match). */
+bool ko_ice_pred_all_rows_match(const ko_ice_pred *p, const ko_ice_schema *schema,
+                                const ko_ice_data_file *f);
+
+typedef enum ko_ice_match {
+    KO_ICE_MATCH_SOME = 1, /* some rows may match: rewrite without them */
+    KO_ICE_MATCH_ALL = 2,  /* every row matches: remove the file whole */
+} ko_ice_match;
+
+/* Which files a change by filter touches, at one snapshot of a branch. */
+typedef struct ko_ice_rewrite_plan {
+    int64_t snapshot_id;   /* planned against (-1: no snapshot) */
+    ko_ice_scan_plan scan; /* the live data files that may hold matching rows,
+                              each with every delete file that applies to it,
+                              read with the current schema */
+    ko_ice_match *match;   /* per scan.tasks[i] */
+    size_t n_all, n_some;
+    /* Delete files that apply only to files of the plan: remove them with
+     * the plan's files. */
+    ko_ice_data_file *obsolete_deletes;
+    size_t n_obsolete_deletes;
+} ko_ice_rewrite_plan;
+
+/* Plans a change by filter (NULL: every file, all matching) on the head
+ * of branch (NULL: main) of t.  Files that cannot match (partition or
+ * bounds) are left out. */
+ko_status ko_ice_table_plan_rewrite(const ko_ice_warehouse *wh, const ko_ice_table *t,
+                                    const char *branch, const ko_ice_pred *filter, ko_arena *arena,
+                                    ko_ice_rewrite_plan *out, ko_err *err);
+
+/* The files a plan removes: every data file of plan->scan and the
+ * obsolete delete files (the `deleted` of ko_ice_table_commit_overwrite),
+ * in arena. */
+ko_status ko_ice_rewrite_plan_removed(const ko_ice_rewrite_plan *plan, ko_arena *arena,
+                                      ko_ice_data_file **out, size_t *n, ko_err *err);
+
+/* The table opened for reading (ko_ice_reader_open with a plan above) at
+ * the metadata file t was loaded from.  Close with ko_ice_dir_close. */
+ko_status ko_ice_table_open_dir(const ko_ice_warehouse *wh, const ko_ice_table *t, ko_ice_dir **out,
+                                ko_err *err);
+
+/* What a change by filter did (besides the commit info). */
+typedef struct ko_ice_rewrite_result {
+    size_t files_removed;   /* data files dropped whole */
+    size_t files_rewritten; /* data files replaced by rewrites */
+    size_t deletes_removed; /* delete files dropped */
+    size_t files_added;     /* new data files (rewrites and inputs) */
+    int64_t rows_deleted;   /* rows gone (whole files and rewrites) */
+    int64_t rows_added;     /* rows of the inputs */
+} ko_ice_rewrite_result;
+
+/* DELETE FROM ns.name WHERE filter (NULL: every row): files whose bounds
+ * show every row matches are dropped, files that may partly match are
+ * read (their delete files applied) and rewritten without the matching
+ * rows (ko_ice_pred_eval_row; SQL semantics: a comparison with null does
+ * not match), delete files that only applied to dropped files go too.
+ * Serializable: a concurrent commit that added matching rows or removed a
+ * file this one removes is KO_ERR_CONFLICT.  Nothing matching commits
+ * nothing (info->snapshot_id is the current one). */
+ko_status ko_ice_table_delete_where(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                    const ko_ice_pred *filter, const ko_ice_overwrite_opts *oo,
+                                    const ko_ice_commit_opts *opts, ko_arena *arena,
+                                    ko_ice_commit_info *info, ko_ice_rewrite_result *res,
+                                    ko_err *err);
+
+/* INSERT OVERWRITE: delete_where(filter) and append the rows of the
+ * inputs (as ko_ice_table_append maps them) in one snapshot.  filter
+ * NULL replaces the whole table. */
+ko_status ko_ice_table_overwrite_where(const ko_ice_warehouse *wh, const char *ns, const char *name,
+                                       const ko_ice_pred *filter, ko_pq_reader *const *inputs,
+                                       const char *const *input_names, size_t n_inputs,
+                                       const ko_ice_overwrite_opts *oo,
+                                       const ko_ice_commit_opts *opts, ko_arena *arena,
+                                       ko_ice_commit_info *info, ko_ice_rewrite_result *res,
+                                       ko_err *err);
+
+/* Parses filter text against schema: comparisons "col = v", !=, <, <=, >,
+ * >=, "col is null", "col is not null", joined with "and" / "or"
+ * (and binds tighter; parentheses group), keywords case-insensitive.
+ * Values are literals typed by the column: numbers, true/false, 'quoted'
+ * or "quoted" text for strings, dates ('2024-01-31'), timestamps
+ * ('2024-01-31T10:00:00'), decimals, uuids.  "a != v" means a < v or a > v
+ * (nulls do not match).  KO_ERR_INVALID names the position and what is
+ * wrong. */
+ko_status ko_ice_pred_parse_text(const char *text, const ko_ice_schema *schema, ko_arena *arena,
+                                 const ko_ice_pred **out, ko_err *err);
 
 #endif /* KO_ICEBERG_H */

@@ -98,6 +98,8 @@ static ko_status parse_field(const json_t *j, uint32_t index, ko_arena *arena, k
     if (st != KO_OK)
         return st;
     snprintf(what, sizeof what, "field '%s'", f->name);
+    if (!json_object_get(j, "id")) /* "field 'id': missing ... 'id'" would puzzle */
+        return ko_err_set(err, KO_ERR_CORRUPT, "%s has no field id (member 'id')", what);
     st = ko_ice_json_i32(j, what, "id", &f->id, err);
     if (st != KO_OK)
         return st;

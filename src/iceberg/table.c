@@ -185,6 +185,8 @@ ko_status ko_ice_table_load(const ko_ice_warehouse *wh, const char *ns, const ch
         st = wh->catalog->load(wh->catalog->ctx, ns, name, arena, &out->metadata_location, err);
     if (st == KO_OK)
         st = kt_read_meta(wh, out->metadata_location, arena, &out->meta, err);
+    if (st != KO_OK && out->ident && strstr(err->msg, out->ident))
+        return st; /* named already: "table a.b: table a.b not found" would say it twice */
     if (st != KO_OK)
         return ko_err_prefix(err, "table %s.%s", ns, name);
     out->version = kt_version_of(out->metadata_location);

@@ -10,7 +10,10 @@
  * attempt, since it carries the manifests of whatever snapshot is current
  * then.  Totals in the summary are the parent's totals plus what this
  * snapshot adds; a parent without totals (written by an engine that omits
- * them) has its live files counted from its manifests.
+ * them) has its live files counted from its manifests.  The list of an
+ * attempt that lost its race is deleted by the next attempt, and when the
+ * commit fails for certain (conflicts to the end, or the change no longer
+ * applies) the manifest and the last list go too (table_scratch.c).
  */
 #include "iceberg/table_internal.h"
 
@@ -28,6 +31,9 @@ typedef struct append_ctx {
     ko_ice_manifest_file mf;
     const char *manifest_key;
     int attempt;
+    kt_scratch lists;               /* manifest lists of the current attempt */
+    bool apply_failed;              /* the last attempt failed before writing metadata */
+    const ko_ice_commit_opts *opts; /* extra summary entries (may be NULL) */
 } append_ctx;
 
 typedef struct totals {
@@ -155,6 +161,8 @@ static ko_status write_list(append_ctx *c, const ko_ice_warehouse *wh, const ko_
     if (st == KO_OK)
         st = ko_store_put(wh->store, key, buf.data, buf.len, KO_PUT_IF_ABSENT, err);
     ko_buf_free(&buf);
+    if (st == KO_OK)
+        st = kt_scratch_add(&c->lists, arena, key, err);
     *uri = kt_uri(arena, wh, key);
     return st != KO_OK ? st : *uri ? KO_OK : kt_nomem(err);
 }
@@ -223,13 +231,16 @@ static ko_status build_summary(const append_ctx *c, const totals *base, int64_t 
                                        "total-records",          "total-files-size",
                                        "total-data-files",       "total-delete-files",
                                        "total-position-deletes", "total-equality-deletes"};
-    ko_ice_kv *kv = ko_arena_calloc(arena, KO_ARRAY_LEN(keys), sizeof *kv);
+    uint32_t n_extra = c->opts ? c->opts->n_summary : 0;
+    ko_ice_kv *kv = ko_arena_calloc(arena, KO_ARRAY_LEN(keys) + n_extra, sizeof *kv);
     if (!kv)
         return kt_nomem(err);
     uint32_t n = 0;
     ko_status st = KO_OK;
     for (size_t i = 0; st == KO_OK && i < KO_ARRAY_LEN(keys); i++)
         st = put_kv(kv, &n, keys[i], vals[i], arena, err);
+    for (uint32_t i = 0; i < n_extra; i++)
+        kv[n++] = c->opts->summary[i];
     *out = kv;
     *n_out = n;
     return st;
@@ -245,6 +256,8 @@ static const char *audit_summary(const ko_ice_snapshot *s, ko_arena *arena)
             strcmp(s->summary[i].key, "total-records") == 0)
             json_object_set_new(j, s->summary[i].key,
                                 json_integer(strtoll(s->summary[i].value, NULL, 10)));
+        else if (strncmp(s->summary[i].key, "korolev.", 8) == 0)
+            json_object_set_new(j, s->summary[i].key, json_string(s->summary[i].value));
     return kt_json_text(j, arena);
 }
 
@@ -316,6 +329,8 @@ static ko_status apply_append(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
 {
     append_ctx *c = ctx;
     ko_ice_table_meta *m = &t->meta;
+    kt_scratch_drop(&c->lists, wh); /* the previous attempt lost its race */
+    c->apply_failed = true;
     const ko_ice_partition_spec *spec = ko_ice_meta_spec(m, c->spec_id);
     if (!spec)
         return ko_err_set(err, KO_ERR_INVALID, "partition spec %d no longer exists",
@@ -342,6 +357,33 @@ static ko_status apply_append(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
         st = build_summary(c, &tot, changed, arena, &kv, &n_kv, err);
     if (st == KO_OK)
         st = add_snapshot(c, t, list, seq, kv, n_kv, arena, summary, err);
+    c->apply_failed = st != KO_OK;
+    return st;
+}
+
+/* ko_ice_table_commit_append; *not_committed says whether a failure
+ * certainly left the table without the files (a lost race, or an attempt
+ * that failed before writing metadata, e.g. on a corrupt manifest list). */
+static ko_status commit_append(const ko_ice_warehouse *wh, ko_ice_table *t,
+                               const ko_ice_data_file *files, size_t n,
+                               const ko_ice_commit_opts *opts, ko_arena *arena,
+                               ko_ice_commit_info *info, bool *not_committed, ko_err *err)
+{
+    *not_committed = false;
+    int32_t spec_id = n ? files[0].spec_id : t->meta.default_spec_id;
+    for (size_t i = 1; i < n; i++)
+        if (files[i].spec_id != spec_id)
+            return ko_err_set(err, KO_ERR_INVALID,
+                              "table %s: appended files use partition specs %d and %d", t->ident,
+                              (int)spec_id, (int)files[i].spec_id);
+    append_ctx c = {.files = files, .n = n, .spec_id = spec_id, .opts = opts};
+    ko_status st = kt_commit_loaded(wh, t, apply_append, &c, opts, arena, info, err);
+    if (st != KO_OK && (st == KO_ERR_CONFLICT || c.apply_failed)) {
+        *not_committed = true;
+        kt_scratch_drop(&c.lists, wh); /* certainly not committed: nothing refers to them */
+        if (c.have_manifest)
+            (void)ko_store_delete(wh->store, c.manifest_key, NULL);
+    }
     return st;
 }
 
@@ -351,25 +393,8 @@ ko_status ko_ice_table_commit_append(const ko_ice_warehouse *wh, ko_ice_table *t
                                      ko_ice_commit_info *info, ko_err *err)
 {
     KT_NEED_ERR(err);
-    int32_t spec_id = n ? files[0].spec_id : t->meta.default_spec_id;
-    for (size_t i = 1; i < n; i++)
-        if (files[i].spec_id != spec_id)
-            return ko_err_set(err, KO_ERR_INVALID,
-                              "table %s: appended files use partition specs %d and %d", t->ident,
-                              (int)spec_id, (int)files[i].spec_id);
-    append_ctx c = {.files = files, .n = n, .spec_id = spec_id};
-    return kt_commit_loaded(wh, t, apply_append, &c, opts, arena, info, err);
-}
-
-static void delete_files(const ko_ice_warehouse *wh, const ko_ice_data_file *files, size_t n)
-{
-    ko_arena a = {0};
-    for (size_t i = 0; i < n; i++) {
-        const char *key = NULL;
-        if (ko_ice_location_key(wh, files[i].file_path, &a, &key, NULL) == KO_OK)
-            (void)ko_store_delete(wh->store, key, NULL);
-    }
-    ko_arena_free(&a);
+    bool not_committed;
+    return commit_append(wh, t, files, n, opts, arena, info, &not_committed, err);
 }
 
 ko_status ko_ice_table_append(const ko_ice_warehouse *wh, const char *ns, const char *name,
@@ -387,8 +412,9 @@ ko_status ko_ice_table_append(const ko_ice_warehouse *wh, const char *ns, const 
             ko_ice_table_write_files(wh, &t, inputs, input_names, n_inputs, arena, &files, &n, err);
     if (st != KO_OK)
         return st;
-    st = ko_ice_table_commit_append(wh, &t, files, n, opts, arena, info, err);
-    if (st == KO_ERR_CONFLICT || st == KO_ERR_INVALID || st == KO_ERR_NOT_FOUND)
-        delete_files(wh, files, n); /* certainly not committed */
+    bool not_committed = false;
+    st = commit_append(wh, &t, files, n, opts, arena, info, &not_committed, err);
+    if (not_committed || st == KO_ERR_INVALID || st == KO_ERR_NOT_FOUND)
+        kt_delete_data_files(wh, files, n); /* certainly not committed */
     return st;
 }

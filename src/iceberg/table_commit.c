@@ -13,6 +13,14 @@
  * deletes the file just written, reloads the table, backs off (doubling,
  * jittered, capped) and applies the change again to the new current
  * metadata.  After a successful swap, version-hint.text is rewritten.
+ *
+ * How often and how long to retry: the caller's ko_ice_commit_opts, else
+ * the table properties Iceberg defines for it (commit.retry.num-retries,
+ * commit.retry.min-wait-ms, commit.retry.max-wait-ms), else 50 attempts
+ * from 20 ms up to 2 s.  A writer that has lost several races backs off
+ * longer than the writers that just won, so under steady contention (8
+ * processes appending to one table) a small bound such as 10 attempts
+ * starves some writers into failing; 50 keeps that improbable.
  */
 #include "iceberg/table_internal.h"
 
@@ -20,20 +28,50 @@
 #include <string.h>
 
 enum {
-    DEFAULT_ATTEMPTS = 10,
+    DEFAULT_ATTEMPTS = 50,
     DEFAULT_BACKOFF_MS = 20,
     MAX_BACKOFF_MS = 2000,
     MAX_VERSION_SKIPS = 1000,
     DEFAULT_LOG_MAX = 100,
 };
 
-static void backoff(int attempt, int64_t base_ms)
+typedef struct retry_policy {
+    int attempts;
+    int64_t base_ms, max_ms;
+} retry_policy;
+
+/* An integer table property of at least min, or dflt. */
+static int64_t prop_i64(const ko_ice_table *t, const char *key, int64_t min, int64_t dflt)
 {
-    int64_t delay = base_ms;
-    for (int i = 1; i < attempt && delay < MAX_BACKOFF_MS; i++)
+    const char *p = ko_ice_meta_property(&t->meta, key);
+    char *end = NULL;
+    long long v = p ? strtoll(p, &end, 10) : 0;
+    return p && *p && end && !*end && v >= min ? (int64_t)v : dflt;
+}
+
+static retry_policy policy_of(const ko_ice_table *t, const ko_ice_commit_opts *opts)
+{
+    retry_policy r = {DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, MAX_BACKOFF_MS};
+    int64_t retries = prop_i64(t, "commit.retry.num-retries", 0, DEFAULT_ATTEMPTS - 1);
+    r.attempts = retries < 10000 ? (int)retries + 1 : 10000;
+    r.base_ms = prop_i64(t, "commit.retry.min-wait-ms", 1, DEFAULT_BACKOFF_MS);
+    r.max_ms = prop_i64(t, "commit.retry.max-wait-ms", 1, MAX_BACKOFF_MS);
+    if (opts && opts->max_attempts > 0)
+        r.attempts = opts->max_attempts;
+    if (opts && opts->backoff_base_ms > 0)
+        r.base_ms = opts->backoff_base_ms;
+    if (r.max_ms < r.base_ms)
+        r.max_ms = r.base_ms;
+    return r;
+}
+
+static void backoff(int attempt, const retry_policy *r)
+{
+    int64_t delay = r->base_ms;
+    for (int i = 1; i < attempt && delay < r->max_ms; i++)
         delay *= 2;
-    if (delay > MAX_BACKOFF_MS)
-        delay = MAX_BACKOFF_MS;
+    if (delay > r->max_ms)
+        delay = r->max_ms;
     ko_uuid u = ko_uuid_random();
     int64_t jitter = (int64_t)(u.b[0] | u.b[1] << 8) % (delay * 1000 / 2 + 1);
     ko_sleep_us(delay * 1000 / 2 + jitter);
@@ -138,19 +176,18 @@ ko_status kt_commit_loaded(const ko_ice_warehouse *wh, ko_ice_table *t, kt_apply
                            void *ctx, const ko_ice_commit_opts *opts, ko_arena *arena,
                            ko_ice_commit_info *info, ko_err *err)
 {
-    int max = opts && opts->max_attempts > 0 ? opts->max_attempts : DEFAULT_ATTEMPTS;
-    int64_t base = opts && opts->backoff_base_ms > 0 ? opts->backoff_base_ms : DEFAULT_BACKOFF_MS;
     ko_status st = kt_check_writable(wh, t, err);
     if (st != KO_OK)
         return st;
+    retry_policy policy = policy_of(t, opts);
     int n = 1;
     for (;; n++) {
         st = attempt(wh, t, apply, ctx, arena, err);
         if (st != KO_ERR_CONFLICT)
             break;
-        if (n >= max)
+        if (n >= policy.attempts)
             return ko_err_prefix(err, "table %s: commit failed after %d attempts", t->ident, n);
-        backoff(n, base);
+        backoff(n, &policy);
         st = ko_ice_table_load(wh, t->ns, t->name, arena, t, err);
         if (st != KO_OK)
             return st;

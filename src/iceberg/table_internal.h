@@ -14,6 +14,12 @@
  *   metrics.c       data file metrics from a written file's footer
  *   table_maint.c   rollback, expire, remove unreferenced files
  *   table_info.c    manifests of a snapshot, live files, JSON views
+ *   table_scratch.c files a commit attempt wrote, deleted when it loses
+ *   table_overwrite.c  overwrite/delete/replace commits (manifest rewrite)
+ *   table_rewrite.c delete/overwrite by filter: planning, row rewrites
+ *   table_refs.c    tags and branches
+ *   table_spec.c    partition spec evolution
+ *   table_pred_text.c  the "col op value and ..." filter text
  */
 #ifndef KO_ICE_TABLE_INTERNAL_H
 #define KO_ICE_TABLE_INTERNAL_H
@@ -176,5 +182,21 @@ ko_status kt_read_manifest_list(const ko_ice_warehouse *wh, const ko_ice_snapsho
 ko_status kt_read_manifest(const ko_ice_warehouse *wh, const ko_ice_table_meta *meta,
                            const ko_ice_manifest_file *from, ko_arena *arena, ko_ice_manifest *out,
                            ko_err *err);
+
+/* ----------------------------------------------------- table_scratch.c */
+
+/* Keys of files a commit attempt wrote (manifest lists, rewritten
+ * manifests) that only the attempt's metadata references: when the
+ * attempt loses its race they are garbage at once. */
+typedef struct kt_scratch {
+    const char **keys; /* in the arena given to kt_scratch_add */
+    size_t n, cap;
+} kt_scratch;
+
+ko_status kt_scratch_add(kt_scratch *s, ko_arena *arena, const char *key, ko_err *err);
+/* Deletes every key (best effort) and empties the list. */
+void kt_scratch_drop(kt_scratch *s, const ko_ice_warehouse *wh);
+/* Deletes the files of data file entries (best effort). */
+void kt_delete_data_files(const ko_ice_warehouse *wh, const ko_ice_data_file *files, size_t n);
 
 #endif /* KO_ICE_TABLE_INTERNAL_H */

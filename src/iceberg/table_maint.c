@@ -5,9 +5,10 @@
  *
  * Rollback and expiry are metadata changes committed like any other
  * (table_commit.c), so they are atomic, retried on conflict and audited
- * by the catalog.  Expiry keeps every snapshot a ref points at, the
- * newest retain_last snapshots of each branch's history, and everything
- * younger than the cut-off.
+ * by the catalog.  Expiry first drops tags and branches older than their
+ * max-ref-age-ms, then keeps every snapshot a ref points at, the newest
+ * retain_last (a branch's own min-snapshots-to-keep, when set) snapshots
+ * of each branch's history, and everything younger than the cut-off.
  *
  * File removal works from the other side: it gathers every key the
  * current metadata can reach (metadata files in its log, manifest lists,
@@ -96,7 +97,10 @@ static void mark_retained(const ko_ice_table_meta *m, const expire_ctx *c, bool 
                   m->snapshots[i].snapshot_id == m->current_snapshot_id;
     for (uint32_t r = 0; r < m->n_refs; r++) {
         int64_t id = m->refs[r].snapshot_id;
-        int32_t left = m->refs[r].type == KO_ICE_REF_BRANCH ? c->retain_last : 1;
+        const ko_ice_ref *ref = &m->refs[r];
+        int32_t left = ref->type != KO_ICE_REF_BRANCH   ? 1
+                       : ref->min_snapshots_to_keep > 0 ? ref->min_snapshots_to_keep
+                                                        : c->retain_last;
         for (int32_t k = 0; k < left && id >= 0; k++) {
             const ko_ice_snapshot *s = ko_ice_meta_snapshot(m, id);
             if (!s)
@@ -148,14 +152,34 @@ static void drop_snapshots(ko_ice_table_meta *m, const expire_ctx *c, const bool
         m->last_updated_ms = now;
 }
 
-static const char *expire_summary(const expire_ctx *c, ko_arena *arena)
+/* Drops the tags and branches (not main) whose snapshot is older than
+ * their max-ref-age-ms; returns how many. */
+static size_t drop_aged_refs(ko_ice_table_meta *m)
+{
+    int64_t now = ko_now_us() / 1000;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->n_refs; i++) {
+        const ko_ice_ref *r = &m->refs[i];
+        const ko_ice_snapshot *s = ko_ice_meta_snapshot(m, r->snapshot_id);
+        bool aged = r->max_ref_age_ms > 0 && strcmp(r->name, "main") != 0 && s &&
+                    s->timestamp_ms < now - r->max_ref_age_ms;
+        if (!aged)
+            m->refs[k++] = *r;
+    }
+    size_t n = m->n_refs - k;
+    m->n_refs = k;
+    return n;
+}
+
+static const char *expire_summary(const expire_ctx *c, size_t aged_refs, ko_arena *arena)
 {
     json_t *ids = json_array();
     for (size_t i = 0; ids && i < c->n_expired; i++)
         json_array_append_new(ids, json_integer(c->expired[i]));
-    return kt_json_text(json_pack("{s:s, s:o, s:I, s:i}", "operation", "expire",
+    return kt_json_text(json_pack("{s:s, s:o, s:I, s:i, s:I}", "operation", "expire",
                                   "expired-snapshot-ids", ids, "older-than-ms",
-                                  (json_int_t)c->older_than_ms, "retain-last", (int)c->retain_last),
+                                  (json_int_t)c->older_than_ms, "retain-last", (int)c->retain_last,
+                                  "expired-refs", (json_int_t)aged_refs),
                         arena);
 }
 
@@ -165,11 +189,12 @@ static ko_status apply_expire(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
     (void)wh;
     expire_ctx *c = ctx;
     bool *keep = NULL;
+    size_t aged = drop_aged_refs(&t->meta);
     ko_status st = choose_expired(&t->meta, c, arena, &keep, err);
     if (st != KO_OK)
         return st;
     drop_snapshots(&t->meta, c, keep);
-    *summary = expire_summary(c, arena);
+    *summary = expire_summary(c, aged, arena);
     return *summary ? KO_OK : kt_nomem(err);
 }
 
@@ -198,11 +223,13 @@ ko_status ko_ice_table_expire(const ko_ice_warehouse *wh, const char *ns, const 
     expire_ctx c = {0};
     bool *keep = NULL;
     ko_status st = ko_ice_table_load(wh, ns, name, arena, &t, err);
+    size_t aged = 0;
     if (st == KO_OK) {
         expire_settings(&t.meta, opts, &c);
+        aged = drop_aged_refs(&t.meta); /* again on every attempt */
         st = choose_expired(&t.meta, &c, arena, &keep, err);
     }
-    if (st == KO_OK && c.n_expired > 0)
+    if (st == KO_OK && (c.n_expired > 0 || aged > 0))
         st = kt_commit_loaded(wh, &t, apply_expire, &c, copts, arena, info, err);
     else if (st == KO_OK && info)
         *info = (ko_ice_commit_info){.snapshot_id = t.meta.current_snapshot_id,

@@ -28,11 +28,11 @@ static ko_status apply_schema(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
     if (!base)
         return ko_err_set(err, KO_ERR_CORRUPT, "no current schema");
     ko_status st = c->change(c->ctx, base, &last, arena, &next, err);
-    if (st == KO_OK)
-        st = ko_ice_spec_validate(ko_ice_meta_default_spec(m), &next, err);
+    if (st == KO_OK && ko_ice_spec_validate(ko_ice_meta_default_spec(m), &next, err) != KO_OK)
+        st = ko_err_prefix(err, "the new schema does not fit the default partition spec");
     const ko_ice_sort_order *order = ko_ice_meta_sort_order(m, m->default_sort_order_id);
-    if (st == KO_OK && order)
-        st = ko_ice_sort_order_validate(order, &next, err);
+    if (st == KO_OK && order && ko_ice_sort_order_validate(order, &next, err) != KO_OK)
+        st = ko_err_prefix(err, "the new schema does not fit the default sort order");
     if (st == KO_OK)
         st = ko_ice_meta_add_schema(m, &next, true, arena, &id, err);
     if (st != KO_OK)

@@ -238,7 +238,8 @@ static ko_status add_part(splitter *s, uint32_t *index)
     uint8_t *key = ko_arena_alloc(s->arena, s->key.len ? s->key.len : 1);
     if (!p->tuple || !key)
         return kt_nomem(s->err);
-    memcpy(key, s->key.data, s->key.len);
+    if (s->key.len) /* an unpartitioned table's key is empty and its buffer NULL */
+        memcpy(key, s->key.data, s->key.len);
     p->key = key;
     p->key_len = s->key.len;
     for (uint32_t f = 0; f < n; f++) {
@@ -284,7 +285,8 @@ static ko_status lookup(splitter *s, uint32_t *index)
     size_t h = ko_murmur3_32(s->key.data, s->key.len, 0) & (s->cap - 1);
     for (; s->slots[h]; h = (h + 1) & (s->cap - 1)) {
         const kt_part *p = &s->out->parts[s->slots[h] - 1];
-        if (p->key_len == s->key.len && memcmp(p->key, s->key.data, s->key.len) == 0) {
+        if (p->key_len == s->key.len &&
+            (s->key.len == 0 || memcmp(p->key, s->key.data, s->key.len) == 0)) {
             *index = s->slots[h] - 1;
             return KO_OK;
         }
