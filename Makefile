@@ -22,8 +22,12 @@ test: setup build
 check: setup
 	@scripts/check
 
-demo: setup build
-	@$(BUILD)/korolev --help
+# The demo builds only the korolev binary (not the tests), then scripts/demo:
+# a generated warehouse in ./demo-warehouse, pipelines, `korolev serve`.
+demo: setup
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target korolev
+	@KOROLEV=$(BUILD)/korolev scripts/demo
 
 bench: setup build
 	@bench/run

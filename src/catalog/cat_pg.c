@@ -68,7 +68,48 @@ static const char *const PG_V1[] = {
     NULL,
 };
 
-static const char *const *const PG_MIGRATIONS[] = {PG_V1};
+/* Version 2: bearer tokens of the server (token.c). */
+static const char *const PG_V2[] = {
+    "CREATE TABLE IF NOT EXISTS ko_token (id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " principal TEXT NOT NULL, role TEXT NOT NULL, namespace TEXT, salt TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " created_us BIGINT NOT NULL, revoked_us BIGINT)",
+    NULL,
+};
+
+/* Version 3: ingest records and idempotency keys (ingest.c). */
+static const char *const PG_V3[] = {
+    "CREATE TABLE ko_ingest (id TEXT COLLATE \"C\" PRIMARY KEY, idem_key TEXT COLLATE \"C\""
+    " UNIQUE, ns TEXT COLLATE \"C\" NOT NULL, name TEXT COLLATE \"C\" NOT NULL, status TEXT"
+    " NOT NULL, attempt BIGINT NOT NULL, received BIGINT NOT NULL DEFAULT 0, written BIGINT"
+    " NOT NULL DEFAULT 0, rejected BIGINT NOT NULL DEFAULT 0, bytes BIGINT NOT NULL DEFAULT 0,"
+    " created_us BIGINT NOT NULL, updated_us BIGINT NOT NULL, record TEXT)",
+    "CREATE INDEX ko_ingest_by_table ON ko_ingest (ns, name, created_us)",
+    NULL,
+};
+
+/* Version 4: pipeline runs, trigger state and alerts (pipeline.c). */
+static const char *const PG_V4[] = {
+    "CREATE TABLE ko_pipe_run (id TEXT COLLATE \"C\" PRIMARY KEY, pipeline TEXT COLLATE \"C\""
+    " NOT NULL, state TEXT NOT NULL, trigger TEXT NOT NULL, logical_date TEXT, scheduled_us"
+    " BIGINT NOT NULL DEFAULT 0, params TEXT NOT NULL, dedup TEXT COLLATE \"C\" UNIQUE,"
+    " attempt BIGINT NOT NULL DEFAULT 0, max_attempts BIGINT NOT NULL, backoff_ms BIGINT NOT"
+    " NULL, exclusive BIGINT NOT NULL, worker TEXT, lease_until BIGINT NOT NULL DEFAULT 0,"
+    " not_before BIGINT NOT NULL, cancel BIGINT NOT NULL DEFAULT 0, created_us BIGINT NOT NULL,"
+    " started_us BIGINT NOT NULL DEFAULT 0, updated_us BIGINT NOT NULL, finished_us BIGINT NOT"
+    " NULL DEFAULT 0, error TEXT, inputs TEXT, outputs TEXT)",
+    "CREATE INDEX ko_pipe_run_ready ON ko_pipe_run (state, not_before)",
+    "CREATE INDEX ko_pipe_run_by_pipeline ON ko_pipe_run (pipeline, created_us)",
+    "CREATE TABLE ko_pipe_state (pipeline TEXT COLLATE \"C\" NOT NULL, key TEXT COLLATE \"C\""
+    " NOT NULL, value TEXT NOT NULL, PRIMARY KEY (pipeline, key))",
+    "CREATE TABLE ko_pipe_alert (id TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL, object"
+    " TEXT NOT NULL, message TEXT NOT NULL, run_id TEXT, dedup TEXT COLLATE \"C\" UNIQUE,"
+    " created_us BIGINT NOT NULL)",
+    "CREATE INDEX ko_pipe_alert_time ON ko_pipe_alert (created_us)",
+    NULL,
+};
+
+static const char *const *const PG_MIGRATIONS[] = {PG_V1, PG_V2, PG_V3, PG_V4};
 
 /* An arbitrary constant naming the migration lock ("korolev" in ASCII). */
 static const char PG_MIGRATE_LOCK[] = "SELECT pg_advisory_xact_lock(30227133440746870)";

@@ -65,7 +65,46 @@ static const char *const SQ_V1[] = {
     NULL,
 };
 
-static const char *const *const SQ_MIGRATIONS[] = {SQ_V1};
+/* Version 2: bearer tokens of the server (token.c). */
+static const char *const SQ_V2[] = {
+    "CREATE TABLE IF NOT EXISTS ko_token (id TEXT PRIMARY KEY, principal TEXT NOT NULL,"
+    " role TEXT NOT NULL, namespace TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL,"
+    " created_us INTEGER NOT NULL, revoked_us INTEGER)",
+    NULL,
+};
+
+/* Version 3: ingest records and idempotency keys (ingest.c). */
+static const char *const SQ_V3[] = {
+    "CREATE TABLE ko_ingest (id TEXT PRIMARY KEY, idem_key TEXT UNIQUE, ns TEXT NOT NULL,"
+    " name TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL, received INTEGER"
+    " NOT NULL DEFAULT 0, written INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL"
+    " DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL, updated_us"
+    " INTEGER NOT NULL, record TEXT)",
+    "CREATE INDEX ko_ingest_by_table ON ko_ingest (ns, name, created_us)",
+    NULL,
+};
+
+/* Version 4: pipeline runs, trigger state and alerts (pipeline.c). */
+static const char *const SQ_V4[] = {
+    "CREATE TABLE ko_pipe_run (id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, state TEXT NOT NULL,"
+    " trigger TEXT NOT NULL, logical_date TEXT, scheduled_us INTEGER NOT NULL DEFAULT 0,"
+    " params TEXT NOT NULL, dedup TEXT UNIQUE, attempt INTEGER NOT NULL DEFAULT 0,"
+    " max_attempts INTEGER NOT NULL, backoff_ms INTEGER NOT NULL, exclusive INTEGER NOT NULL,"
+    " worker TEXT, lease_until INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,"
+    " cancel INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL, started_us INTEGER"
+    " NOT NULL DEFAULT 0, updated_us INTEGER NOT NULL, finished_us INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT, inputs TEXT, outputs TEXT)",
+    "CREATE INDEX ko_pipe_run_ready ON ko_pipe_run (state, not_before)",
+    "CREATE INDEX ko_pipe_run_by_pipeline ON ko_pipe_run (pipeline, created_us)",
+    "CREATE TABLE ko_pipe_state (pipeline TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (pipeline, key))",
+    "CREATE TABLE ko_pipe_alert (id TEXT PRIMARY KEY, kind TEXT NOT NULL, object TEXT NOT NULL,"
+    " message TEXT NOT NULL, run_id TEXT, dedup TEXT UNIQUE, created_us INTEGER NOT NULL)",
+    "CREATE INDEX ko_pipe_alert_time ON ko_pipe_alert (created_us)",
+    NULL,
+};
+
+static const char *const *const SQ_MIGRATIONS[] = {SQ_V1, SQ_V2, SQ_V3, SQ_V4};
 
 /* ------------------------------------------------------------------ errors */
 

@@ -80,7 +80,7 @@ const char *ko_cat_backend(const ko_cat *cat);
 const char *ko_cat_uri(const ko_cat *cat);
 
 /* Version of the schema this code writes (what ko_schema_version holds). */
-enum { KO_CAT_SCHEMA_VERSION = 1 };
+enum { KO_CAT_SCHEMA_VERSION = 4 };
 
 /* ------------------------------------------------------------------- names */
 
@@ -286,5 +286,217 @@ ko_status ko_cat_audit_append(ko_cat *cat, const ko_cat_change *chg, const char 
  * end differs from the recorded head (records removed at the end).  The
  * number of records checked goes to *count if non-NULL. */
 ko_status ko_cat_audit_verify(ko_cat *cat, int64_t *count, ko_err *err);
+
+/* ------------------------------------------------------------------ tokens */
+
+/* Bearer tokens for the server (token.c).  A token is
+ * "kor_<id>_<secret>": id (16 hex digits) finds its row, secret (64 hex
+ * digits, 256 random bits) is never stored: the row keeps a random
+ * per-token salt and SHA-256(salt || secret), compared in constant time.
+ * Roles are "reader", "writer" and "admin"; namespace (dotted, NULL for
+ * every namespace) scopes a token to that namespace and those below it.
+ * Creating and revoking append audit records ("token.create",
+ * "token.revoke", object "token:<id>"). */
+typedef struct ko_cat_token {
+    const char *id;
+    const char *principal;
+    const char *role;
+    const char *ns;   /* NULL: all namespaces */
+    const char *salt; /* hex */
+    const char *hash; /* hex SHA-256(salt || secret) */
+    int64_t created_us;
+    int64_t revoked_us; /* 0 while active */
+} ko_cat_token;
+
+enum { KO_CAT_TOKEN_MAX = 96 };
+
+/* Creates a token; the whole token text (shown once, never stored) goes to
+ * token_out (KO_CAT_TOKEN_MAX bytes) and its id to id_out (may be NULL;
+ * 17 bytes).  Bad roles, principals or namespaces are KO_ERR_INVALID. */
+ko_status ko_cat_token_create(ko_cat *cat, const ko_cat_change *chg, const char *principal,
+                              const char *role, const char *ns, char token_out[KO_CAT_TOKEN_MAX],
+                              char id_out[17], ko_err *err);
+/* The row of token id (KO_ERR_NOT_FOUND), revoked or not, in a. */
+ko_status ko_cat_token_get(ko_cat *cat, const char *id, ko_arena *a, ko_cat_token *out,
+                           ko_err *err);
+/* Every token, oldest first, in a. */
+ko_status ko_cat_token_list(ko_cat *cat, ko_arena *a, ko_cat_token **out, size_t *n, ko_err *err);
+/* Marks token id revoked (KO_ERR_NOT_FOUND if unknown; revoking twice is
+ * fine). */
+ko_status ko_cat_token_revoke(ko_cat *cat, const ko_cat_change *chg, const char *id, ko_err *err);
+/* Splits token text into its id and secret (pointers into a); false when
+ * it is not of the form above. */
+bool ko_cat_token_split(const char *token, ko_arena *a, const char **id, const char **secret);
+/* Whether secret hashes, with row->salt, to row->hash (constant time). */
+bool ko_cat_token_matches(const ko_cat_token *row, const char *secret);
+/* hex SHA-256(unhex(salt_hex) || secret) into out (65 bytes). */
+ko_status ko_cat_token_hash(const char *salt_hex, const char *secret, char out[65], ko_err *err);
+
+/* ----------------------------------------------------------------- ingests */
+
+/* Ingest records (ingest.c): one row per ingest with its accounting, and
+ * the claim on its idempotency key.  A key is unique (a UNIQUE constraint,
+ * and claims run under the catalog's write lock), so two ingests racing
+ * with one key never both run.  States:
+ *   running    claimed; updated_us is the owner's heartbeat
+ *   succeeded  committed: final, a repeated key returns it
+ *   failed     final verdict without a commit (reject ratio exceeded): a
+ *              repeated key returns it
+ *   aborted    stopped by an error before any table commit: the key is
+ *              free again, the next claim re-runs the ingest (same id)
+ * A running claim whose heartbeat is older than the lease is abandoned
+ * (its owner crashed): the next claim takes it over (same id).  attempt
+ * counts claims of the row and fences: heartbeat and finish act only for
+ * the attempt that holds the claim (else KO_ERR_CONFLICT). */
+typedef struct ko_cat_ingest {
+    const char *id;       /* the ingest id (a UUID) */
+    const char *idem_key; /* NULL: none */
+    const char *ns;       /* dotted namespace */
+    const char *name;     /* table */
+    const char *status;   /* "running", "succeeded", "failed", "aborted" */
+    int64_t attempt;
+    int64_t received, written, rejected, bytes;
+    int64_t created_us, updated_us;
+    const char *record; /* JSON object text, the full record (NULL while running) */
+} ko_cat_ingest;
+
+typedef enum ko_cat_claim {
+    KO_CAT_CLAIM_NEW,      /* a new row: run the ingest */
+    KO_CAT_CLAIM_TAKEOVER, /* an aborted or abandoned row, now ours: run it again */
+    KO_CAT_CLAIM_DONE,     /* the key finished (succeeded or failed): return its record */
+    KO_CAT_CLAIM_BUSY,     /* another owner holds the key and is alive */
+} ko_cat_claim;
+
+/* Claims want->idem_key (or, when NULL, just inserts a row) for ingest
+ * want->id into want->ns.want->name: in one write transaction, a new row
+ * (status running, attempt 1), or the existing row of the key as above.
+ * lease_us: how old a running row's heartbeat must be to count as
+ * abandoned.  *out receives the row as it now is (in a).  A key already
+ * used for another table is KO_ERR_CONFLICT. */
+ko_status ko_cat_ingest_claim(ko_cat *cat, const ko_cat_ingest *want, int64_t lease_us, ko_arena *a,
+                              ko_cat_ingest *out, ko_cat_claim *result, ko_err *err);
+/* Renews the heartbeat of a running claim (KO_ERR_CONFLICT when attempt
+ * no longer holds it). */
+ko_status ko_cat_ingest_heartbeat(ko_cat *cat, const char *id, int64_t attempt, ko_err *err);
+/* Ends a running claim held by attempt: sets status, counts and record,
+ * and appends the audit record "ingest.<status>" (object ns.name, summary
+ * the record) in the same transaction.  KO_ERR_CONFLICT when the claim was
+ * lost. */
+ko_status ko_cat_ingest_finish(ko_cat *cat, const ko_cat_change *chg, const ko_cat_ingest *fin,
+                               ko_err *err);
+/* The row of ingest id (KO_ERR_NOT_FOUND), in a. */
+ko_status ko_cat_ingest_get(ko_cat *cat, const char *id, ko_arena *a, ko_cat_ingest *out,
+                            ko_err *err);
+/* The ingests of ns.name (both NULL: all), newest first, at most limit
+ * (0: 100), in a. */
+ko_status ko_cat_ingest_list(ko_cat *cat, const char *ns, const char *name, size_t limit,
+                             ko_arena *a, ko_cat_ingest **out, size_t *n, ko_err *err);
+
+/* ------------------------------------------------------------- pipelines */
+
+/* Pipeline runs, trigger state and alerts (pipeline.c; the pipeline layer,
+ * src/pipeline/pipeline.h, explains the model).  Every time is passed in as
+ * now_us by the caller (the pipeline clock, controllable in tests).
+ *
+ * States: queued -> running -> succeeded | failed | retrying | cancelled;
+ * retrying -> running (when not_before has come); queued, retrying ->
+ * cancelled.  A running run holds a lease until lease_until; attempt
+ * counts claims and is the fencing token: heartbeat, finish and fenced
+ * commits act only for the attempt holding an unexpired lease
+ * (KO_ERR_CONFLICT otherwise).  Claims run in a write transaction (SQLite:
+ * BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED under the
+ * catalog's write lock), so a run is claimed by one worker at a time. */
+typedef struct ko_cat_run {
+    const char *id;           /* UUID */
+    const char *pipeline;     /* pipeline name */
+    const char *state;        /* queued, running, succeeded, failed, retrying, cancelled */
+    const char *trigger;      /* "manual", "cron", "upstream", "landing", "backfill", ... */
+    const char *logical_date; /* "YYYY-MM-DD" or NULL */
+    int64_t scheduled_us;     /* cron: the scheduled time; else 0 */
+    const char *params;       /* JSON object text */
+    const char *dedup;        /* unique enqueue key (NULL: none) */
+    int64_t attempt, max_attempts, backoff_ms;
+    bool exclusive; /* no overlapping runs of the pipeline */
+    const char *worker;
+    int64_t lease_until, not_before;
+    bool cancel; /* cancellation requested while running */
+    int64_t created_us, started_us, updated_us, finished_us;
+    const char *error;   /* NULL when none */
+    const char *inputs;  /* JSON array text or NULL: [{"table","snapshot-id"}] */
+    const char *outputs; /* JSON array text or NULL */
+} ko_cat_run;
+
+/* Inserts run r (state queued; id, pipeline, trigger, params,
+ * max_attempts, backoff_ms, exclusive, not_before and the optional fields
+ * taken from r).  With a dedup key that exists already nothing is
+ * inserted and *created (may be NULL) is false. */
+ko_status ko_cat_run_enqueue(ko_cat *cat, const ko_cat_run *r, int64_t now_us, bool *created,
+                             ko_err *err);
+/* Claims the oldest ready run (queued, or retrying with not_before <=
+ * now) among pipelines[0..n) (NULL: any) whose pipeline, when exclusive,
+ * has no running run: state running, attempt + 1, worker, lease_until =
+ * now + lease_us.  *got says whether one was claimed (then *out, in a). */
+ko_status ko_cat_run_claim(ko_cat *cat, const char *worker, int64_t lease_us, int64_t now_us,
+                           const char *const *pipelines, size_t n, ko_arena *a, ko_cat_run *out,
+                           bool *got, ko_err *err);
+/* Renews the lease of attempt (KO_ERR_CONFLICT when it no longer holds
+ * it); *cancel (may be NULL) says whether cancellation was requested. */
+ko_status ko_cat_run_heartbeat(ko_cat *cat, const char *id, int64_t attempt, int64_t lease_us,
+                               int64_t now_us, bool *cancel, ko_err *err);
+/* Ends attempt fin->attempt of running run fin->id: state (succeeded,
+ * failed, retrying with fin->not_before, cancelled), error, inputs,
+ * outputs; appends audit record "pipeline.run.<state>" (object
+ * "pipeline:<name>") in the same transaction.  KO_ERR_CONFLICT when the
+ * attempt lost its lease. */
+ko_status ko_cat_run_finish(ko_cat *cat, const ko_cat_change *chg, const ko_cat_run *fin,
+                            int64_t now_us, ko_err *err);
+/* Marks every running run whose lease expired before now "worker lost":
+ * retrying (not_before = now + backoff) while attempts remain, else
+ * failed.  The runs changed (as they now are) go to *lost, *n (in a). */
+ko_status ko_cat_run_reap(ko_cat *cat, int64_t now_us, ko_arena *a, ko_cat_run **lost, size_t *n,
+                          ko_err *err);
+/* Cancels a queued or retrying run at once, or asks a running one to stop
+ * (its worker sees it at the next heartbeat).  *state (may be NULL; static
+ * text) receives the state after the call.  KO_ERR_NOT_FOUND, or
+ * KO_ERR_CONFLICT for a run already finished. */
+ko_status ko_cat_run_cancel(ko_cat *cat, const char *id, int64_t now_us, const char **state,
+                            ko_err *err);
+ko_status ko_cat_run_get(ko_cat *cat, const char *id, ko_arena *a, ko_cat_run *out, ko_err *err);
+/* Runs of pipeline (NULL: all) in state (NULL: any), newest first, at most
+ * limit (0: 100). */
+ko_status ko_cat_run_list(ko_cat *cat, const char *pipeline, const char *state, size_t limit,
+                          ko_arena *a, ko_cat_run **out, size_t *n, ko_err *err);
+/* Swaps table ns.name's pointer (as ko_cat_commit, audit "table.commit")
+ * only if run_id's attempt still holds an unexpired lease, checked in the
+ * same transaction: else KO_ERR_TIMEOUT naming the run (the iceberg layer
+ * retries only KO_ERR_CONFLICT, which stays the pointer conflict). */
+ko_status ko_cat_run_fenced_commit(ko_cat *cat, const ko_cat_change *chg, const char *run_id,
+                                   int64_t attempt, int64_t now_us, ko_cat_ns ns, const char *name,
+                                   const char *expected_location, const char *new_location,
+                                   ko_err *err);
+
+/* Trigger state: one text value per (pipeline, key); *value NULL when unset. */
+ko_status ko_cat_pipe_state_get(ko_cat *cat, const char *pipeline, const char *key, ko_arena *a,
+                                const char **value, ko_err *err);
+ko_status ko_cat_pipe_state_set(ko_cat *cat, const char *pipeline, const char *key,
+                                const char *value, ko_err *err);
+
+typedef struct ko_cat_alert {
+    const char *id;
+    const char *kind;   /* "run_failed", "stale_table", "reject_ratio", "worker_lost" */
+    const char *object; /* "pipeline:NAME" or "ns.table" */
+    const char *message;
+    const char *run_id; /* or NULL */
+    const char *dedup;  /* or NULL */
+    int64_t created_us;
+} ko_cat_alert;
+
+/* Stores an alert (a new id is made); an existing dedup key stores
+ * nothing and *created (may be NULL) is false. */
+ko_status ko_cat_alert_raise(ko_cat *cat, const ko_cat_alert *al, int64_t now_us, bool *created,
+                             ko_err *err);
+/* Alerts newest first, at most limit (0: 100). */
+ko_status ko_cat_alert_list(ko_cat *cat, size_t limit, ko_arena *a, ko_cat_alert **out, size_t *n,
+                            ko_err *err);
 
 #endif /* KO_CATALOG_H */

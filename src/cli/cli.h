@@ -28,6 +28,14 @@ int ko_cli_iceberg(int argc, char **argv);
 int ko_cli_namespace(int argc, char **argv);
 int ko_cli_table(int argc, char **argv);
 int ko_cli_audit(int argc, char **argv);
+int ko_cli_sql(int argc, char **argv);
+int ko_cli_ingest(int argc, char **argv);
+int ko_cli_serve(int argc, char **argv);
+int ko_cli_token(int argc, char **argv);
+int ko_cli_pipeline(int argc, char **argv); /* pipeline_cmd.c */
+int ko_cli_worker(int argc, char **argv);   /* worker_cmd.c */
+/* mkdir -p of the directory holding a sqlite: catalog file (token_cmd.c). */
+void ko_cli_make_catalog_dir(const char *uri);
 
 /* The global --warehouse and --catalog settings (main.c): the flag, else
  * KO_WAREHOUSE / KO_CATALOG, else ./warehouse and sqlite:<warehouse>/

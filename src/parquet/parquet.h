@@ -445,6 +445,9 @@ void ko_pq_reader_close(ko_pq_reader *r);
 const ko_pq_file_meta *ko_pq_reader_meta(const ko_pq_reader *r);
 const ko_pq_schema *ko_pq_reader_schema(const ko_pq_reader *r);
 uint64_t ko_pq_reader_file_size(const ko_pq_reader *r);
+/* Bytes fetched from the store so far by every read through r (footer,
+ * page indexes, column chunks), for accounting such as EXPLAIN ANALYZE. */
+uint64_t ko_pq_reader_bytes_read(const ko_pq_reader *r);
 
 /* Reads and decodes a whole column chunk (row group rg, leaf column leaf)
  * into col, which is reset first and initialised for the leaf if needed.
@@ -518,6 +521,27 @@ ko_status ko_pq_select_rows(ko_pq_reader *r, uint32_t rg, const ko_pq_pred *pred
 ko_status ko_pq_read_column_rows(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
                                  const ko_pq_row_range *ranges, size_t n_ranges, ko_pq_column *col,
                                  ko_err *err);
+
+/* Reads row ranges of flat column chunks again and again (one per thread,
+ * e.g. a scan worker): keeps its scratch buffers (file bytes, decompressed
+ * page, dictionary indices) between calls, and the decoded dictionary of
+ * the last chunk read, so that reading a chunk morsel by morsel decodes its
+ * dictionary once. */
+typedef struct ko_pq_chunk_reader ko_pq_chunk_reader;
+
+ko_pq_chunk_reader *ko_pq_chunk_reader_new(void);
+void ko_pq_chunk_reader_free(ko_pq_chunk_reader *cr);
+/* Reads rows [start, end) of column chunk (rg, leaf) of r, a column
+ * without repetition, into col (reset first).  oi is the chunk's
+ * OffsetIndex (from ko_pq_read_page_index, kept by the caller): with it
+ * only the pages overlapping the rows are fetched, in one range read, and
+ * pages wholly inside are decoded straight into col; without it (NULL) the
+ * whole chunk is read.  *bytes_read (if not NULL) is increased by the bytes
+ * fetched from the file.  Not thread-safe for one cr; r may be shared. */
+ko_status ko_pq_chunk_reader_rows(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg,
+                                  uint32_t leaf, const ko_pq_offset_index *oi, int64_t start,
+                                  int64_t end, ko_pq_column *col, uint64_t *bytes_read,
+                                  ko_err *err);
 
 /* Streams one column chunk in batches of whole records, reading the chunk
  * in windows of a few MiB and decoding one page at a time: memory is about

@@ -14,6 +14,14 @@
  * problem instead of crashing or allocating wildly.  Decoding state lives on
  * the stack of the calling thread: threads may read different chunks of one
  * reader at once.
+ *
+ * For scans that read a chunk morsel by morsel, a ko_pq_chunk_reader (one
+ * per thread) keeps that state instead: its scratch buffers and the last
+ * chunk's dictionary live from call to call, the pages overlapping the
+ * wanted rows are fetched with one range read, and pages wholly inside the
+ * rows decode straight into the caller's column (partial ones through a
+ * scratch page).  Every read counts its bytes in the reader
+ * (ko_pq_reader_bytes_read).
  */
 #include "parquet/encoding.h"
 #include "parquet/parquet.h"
@@ -33,6 +41,7 @@ struct ko_pq_reader {
     ko_arena arena;
     ko_pq_file_meta meta;
     ko_pq_schema schema;
+    _Atomic uint64_t bytes_read; /* fetched from the store so far */
 };
 
 /* Decoding state of one column chunk. */
@@ -60,6 +69,7 @@ static ko_status read_range(ko_pq_reader *r, uint64_t off, uint64_t len, ko_buf 
         return ko_err_set(
             err, KO_ERR_CORRUPT, "%s: range %llu+%llu is outside the file (%llu bytes)", r->name,
             (unsigned long long)off, (unsigned long long)len, (unsigned long long)r->size);
+    r->bytes_read += len;
     if (!r->store) {
         if (ko_buf_append(out, r->mem + off, (size_t)len) != KO_OK)
             return ko_err_set(err, KO_ERR_NOMEM, "%s: out of memory", r->name);
@@ -230,6 +240,11 @@ const ko_pq_file_meta *ko_pq_reader_meta(const ko_pq_reader *r)
 const ko_pq_schema *ko_pq_reader_schema(const ko_pq_reader *r)
 {
     return &r->schema;
+}
+
+uint64_t ko_pq_reader_bytes_read(const ko_pq_reader *r)
+{
+    return r->bytes_read;
 }
 
 uint64_t ko_pq_reader_file_size(const ko_pq_reader *r)
@@ -791,6 +806,21 @@ static void ctx_free(chunk_ctx *c)
     ko_buf_free(&c->idx);
 }
 
+/* Empties col, (re)initialising it first when it was set up for another
+ * kind of leaf. */
+static ko_status col_prepare(ko_pq_column *col, const ko_pq_leaf *lf)
+{
+    if (col->type != lf->type || col->max_def != lf->max_def || col->max_rep != lf->max_rep ||
+        col->type_length != lf->type_length ||
+        (lf->type == KO_PQ_BYTE_ARRAY && !col->offsets.len)) {
+        ko_pq_column_free(col);
+        if (ko_pq_column_init(col, lf) != KO_OK)
+            return KO_ERR_NOMEM;
+    }
+    ko_pq_column_reset(col);
+    return KO_OK;
+}
+
 /* Checks the arguments, (re)initialises col for the leaf and sets up c. */
 static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
                            ko_pq_column *col, ko_err *err)
@@ -798,14 +828,8 @@ static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t 
     if (rg >= r->meta.n_row_groups || leaf >= r->schema.n_leaves)
         return ko_err_set(err, KO_ERR_INVALID, "%s: no row group %u column %u", r->name, rg, leaf);
     const ko_pq_leaf *lf = &r->schema.leaves[leaf];
-    if (col->type != lf->type || col->max_def != lf->max_def || col->max_rep != lf->max_rep ||
-        col->type_length != lf->type_length ||
-        (lf->type == KO_PQ_BYTE_ARRAY && !col->offsets.len)) {
-        ko_pq_column_free(col);
-        if (ko_pq_column_init(col, lf) != KO_OK)
-            return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
-    }
-    ko_pq_column_reset(col);
+    if (col_prepare(col, lf) != KO_OK)
+        return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
     const ko_pq_column_chunk *cc = &r->meta.row_groups[rg].columns[leaf];
     *c = (chunk_ctx){.r = r,
                      .rg = rg,
@@ -1114,6 +1138,201 @@ ko_status ko_pq_read_column_rows(ko_pq_reader *r, uint32_t rg, uint32_t leaf,
     ctx_free(&c);
     if (st != KO_OK)
         ko_pq_column_reset(col);
+    return st;
+}
+
+/* ------------------------------------------------------------ chunk reader */
+
+struct ko_pq_chunk_reader {
+    chunk_ctx c;                /* its buffers (and dictionary) persist between calls */
+    const ko_pq_reader *dict_r; /* the chunk whose dictionary c holds */
+    uint32_t dict_rg, dict_leaf;
+    bool dict_loaded;
+    ko_buf raw;        /* bytes fetched from the file */
+    ko_pq_column page; /* a page only partly wanted */
+    ko_arena hdr;      /* page headers */
+};
+
+ko_pq_chunk_reader *ko_pq_chunk_reader_new(void)
+{
+    ko_pq_chunk_reader *cr = calloc(1, sizeof *cr);
+    if (cr)
+        cr->hdr.chunk_size = 4096;
+    return cr;
+}
+
+void ko_pq_chunk_reader_free(ko_pq_chunk_reader *cr)
+{
+    if (!cr)
+        return;
+    ctx_free(&cr->c);
+    ko_buf_free(&cr->raw);
+    ko_pq_column_free(&cr->page);
+    ko_arena_free(&cr->hdr);
+    free(cr);
+}
+
+/* Sets cr->c up for a chunk, keeping its buffers, and its dictionary when
+ * the chunk is the one the dictionary came from.  (Readers are compared by
+ * address: the caller keeps them open while it uses cr.) */
+static ko_status cr_setup(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                          ko_pq_column *col, ko_err *err)
+{
+    chunk_ctx keep = cr->c;
+    ko_status st = ctx_setup(&cr->c, r, rg, leaf, col, err);
+    cr->c.dict_values = keep.dict_values;
+    cr->c.dict_offsets = keep.dict_offsets;
+    cr->c.page_buf = keep.page_buf;
+    cr->c.idx = keep.idx;
+    bool same = cr->dict_loaded && cr->dict_r == r && cr->dict_rg == rg && cr->dict_leaf == leaf;
+    cr->c.has_dict = same && keep.has_dict;
+    cr->c.dict_n = same ? keep.dict_n : 0;
+    cr->dict_loaded = same;
+    if (st == KO_OK && col_prepare(&cr->page, &r->schema.leaves[leaf]) != KO_OK)
+        st = ko_err_set(err, KO_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* Loads the dictionary page (between the chunk start and the first data
+ * page) unless it is loaded already. */
+static ko_status cr_dictionary(ko_pq_chunk_reader *cr, const ko_pq_offset_index *oi,
+                               uint64_t *bytes)
+{
+    chunk_ctx *c = &cr->c;
+    if (cr->dict_loaded)
+        return KO_OK;
+    uint64_t start = 0, len = 0;
+    ko_status st = chunk_range(c, &start, &len);
+    if (st == KO_OK && oi->pages[0].offset > (int64_t)start) {
+        ko_pq_column *col = c->col;
+        c->col = &cr->page;
+        ko_pq_column_reset(&cr->page);
+        st = decode_at(c, (int64_t)start, oi->pages[0].offset - (int64_t)start, &cr->raw, &cr->hdr);
+        *bytes += cr->raw.len;
+        ko_arena_free(&cr->hdr);
+        ko_pq_column_reset(&cr->page);
+        c->col = col;
+    }
+    if (st == KO_OK) {
+        cr->dict_loaded = true;
+        cr->dict_r = c->r;
+        cr->dict_rg = c->rg;
+        cr->dict_leaf = c->leaf;
+    }
+    return st;
+}
+
+/* Appends rows [start, end) of cr->page, whose first row is `first`, to dst. */
+static ko_status cr_trim(ko_pq_chunk_reader *cr, ko_pq_column *dst, int64_t first, int64_t start,
+                         int64_t end)
+{
+    ko_pq_row_range rr = {start, end};
+    trim t = {&rr, 1, 0};
+    if (append_rows(dst, &cr->page, first, &t) != KO_OK)
+        return ko_err_set(cr->c.err, KO_ERR_NOMEM, "out of memory");
+    return KO_OK;
+}
+
+/* Without an OffsetIndex: the whole chunk, trimmed to the rows. */
+static ko_status cr_whole(ko_pq_chunk_reader *cr, int64_t start, int64_t end, uint64_t *bytes)
+{
+    chunk_ctx *c = &cr->c;
+    int64_t rows = c->r->meta.row_groups[c->rg].num_rows;
+    uint64_t off = 0, len = 0;
+    ko_status st = chunk_range(c, &off, &len);
+    ko_buf_reset(&cr->raw);
+    if (st == KO_OK)
+        st = read_range(c->r, off, len, &cr->raw, c->err);
+    if (st != KO_OK)
+        return st;
+    *bytes += len;
+    cr->dict_loaded = false;
+    bool all = start <= 0 && end >= rows;
+    ko_pq_column *dst = c->col;
+    if (!all)
+        c->col = &cr->page;
+    st = decode_pages(c, cr->raw.data, cr->raw.len);
+    c->col = dst;
+    return st == KO_OK && !all ? cr_trim(cr, dst, 0, start, end) : st;
+}
+
+/* Decodes page i of the offset index, held at raw[po, po + pl), into
+ * c->col; checks that it holds the rows the index says. */
+static ko_status cr_page(ko_pq_chunk_reader *cr, int64_t po, int64_t pl, int64_t rows)
+{
+    chunk_ctx *c = &cr->c;
+    if (po < 0 || pl < 0 || (uint64_t)(po + pl) > cr->raw.len)
+        return corrupt(c, "page location outside the pages read");
+    size_t before = c->col->n;
+    ko_status st = decode_span(c, cr->raw.data + po, (size_t)pl, &cr->hdr);
+    ko_arena_free(&cr->hdr);
+    if (st == KO_OK && (int64_t)(c->col->n - before) != rows)
+        return corrupt(c, "page holds another number of rows than its offset index says");
+    return st == KO_OK ? KO_OK : chunk_fail(c, st);
+}
+
+/* With an OffsetIndex: the pages overlapping [start, end), fetched at once;
+ * pages wholly inside decode straight into the column. */
+static ko_status cr_pages(ko_pq_chunk_reader *cr, const ko_pq_offset_index *oi, int64_t start,
+                          int64_t end, uint64_t *bytes)
+{
+    chunk_ctx *c = &cr->c;
+    int64_t rows = c->r->meta.row_groups[c->rg].num_rows;
+    uint32_t i0 = 0, i1;
+    while (i0 + 1 < oi->n_pages && oi->pages[i0 + 1].first_row_index <= start)
+        i0++;
+    for (i1 = i0; i1 + 1 < oi->n_pages && oi->pages[i1 + 1].first_row_index < end;)
+        i1++;
+    ko_status st = cr_dictionary(cr, oi, bytes);
+    int64_t off0 = oi->pages[i0].offset;
+    int64_t off1 = oi->pages[i1].offset + oi->pages[i1].compressed_page_size;
+    if (st == KO_OK && (off0 < 0 || off1 < off0))
+        st = corrupt(c, "invalid page locations in the offset index");
+    ko_buf_reset(&cr->raw);
+    if (st == KO_OK)
+        st = read_range(c->r, (uint64_t)off0, (uint64_t)(off1 - off0), &cr->raw, c->err);
+    if (st != KO_OK)
+        return st;
+    *bytes += (uint64_t)(off1 - off0);
+    ko_pq_column *dst = c->col;
+    for (uint32_t i = i0; i <= i1 && st == KO_OK; i++) {
+        int64_t a = oi->pages[i].first_row_index;
+        int64_t b = i + 1 < oi->n_pages ? oi->pages[i + 1].first_row_index : rows;
+        bool whole = start <= a && b <= end;
+        c->page = (int)i;
+        c->col = whole ? dst : &cr->page;
+        ko_pq_column_reset(&cr->page);
+        st = cr_page(cr, oi->pages[i].offset - off0, oi->pages[i].compressed_page_size, b - a);
+        c->col = dst;
+        if (st == KO_OK && !whole)
+            st = cr_trim(cr, dst, a, start, end);
+    }
+    c->page = -1;
+    return st;
+}
+
+ko_status ko_pq_chunk_reader_rows(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg,
+                                  uint32_t leaf, const ko_pq_offset_index *oi, int64_t start,
+                                  int64_t end, ko_pq_column *col, uint64_t *bytes_read, ko_err *err)
+{
+    ko_err local = {0};
+    uint64_t ignored = 0;
+    if (!err)
+        err = &local;
+    if (!bytes_read)
+        bytes_read = &ignored;
+    ko_status st = cr_setup(cr, r, rg, leaf, col, err);
+    if (st != KO_OK || cr->c.meta->num_values == 0 || start >= end)
+        return st;
+    if (r->schema.leaves[leaf].max_rep > 0)
+        return ko_err_set(err, KO_ERR_INVALID, "%s: column %s is repeated", r->name,
+                          r->schema.leaves[leaf].path);
+    st = oi && oi->n_pages ? cr_pages(cr, oi, start, end, bytes_read)
+                           : cr_whole(cr, start, end, bytes_read);
+    if (st != KO_OK) {
+        ko_pq_column_reset(col);
+        cr->dict_loaded = false;
+    }
     return st;
 }
 

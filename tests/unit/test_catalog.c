@@ -272,7 +272,10 @@ static void test_reopen_and_version(void **state)
     EXPECT_ERR(ko_cat_open(f->uri, NULL, &f->cat, &err), KO_ERR_UNSUPPORTED,
                "schema version 99 is newer");
     assert_null(f->cat);
-    assert_true(raw_sql(f, "UPDATE ko_schema_version SET version = 1"));
+    char restore[64];
+    snprintf(restore, sizeof restore, "UPDATE ko_schema_version SET version = %d",
+             (int)KO_CAT_SCHEMA_VERSION);
+    assert_true(raw_sql(f, restore));
     open_cat(f);
 }
 

@@ -1,0 +1,1349 @@
+/*
+ * agg.c - hash aggregation.
+ *
+ * Groups live in an open-addressing table of (hash, group id) slots; each
+ * group's key is serialised once into an arena (per key column: a null
+ * byte, then the fixed-width slot, or a 4-byte length and the bytes of a
+ * string).  Per batch, the key columns are hashed column by column, each
+ * live row is mapped to its group id, and every aggregate is then updated
+ * by a typed loop over (row, group id) pairs, its states held column-wise
+ * (one array per aggregate, indexed by group id).  Worker threads each
+ * aggregate into their own table; tables are merged at the end.
+ * Packed keys.  When every key column is an integer of up to 64 bits, a
+ * date, a boolean or a string, and they fit 128 bits together (a null bit
+ * per column, strings as a 4-bit length and up to 7 bytes), each row's
+ * key is packed into one 128-bit integer and looked up first in a second
+ * open-addressing table of (packed key, group id), after a check against
+ * the previous row (sorted or clustered keys).  Only a miss, or a string
+ * too long to pack, goes through the serialised path, which stays the
+ * reference (merge and finish read the serialised keys).
+ * DISTINCT aggregates keep a set of (group, value) keys and update their
+ * state only the first time a pair is seen.  For integer-like arguments
+ * (up to 64 bits) the set holds (group + 1) << 64 | value as one 128-bit
+ * key in an open-addressing table; these sets merge (a source pair new to
+ * the destination updates its state), so such queries run in parallel.
+ * Other DISTINCT arguments use a set of serialised keys, and a query with
+ * one runs its aggregation on one thread so that no merge of sets is
+ * needed.
+ *
+ * Result types follow DuckDB: count -> BIGINT; sum of integers -> HUGEINT,
+ * of DECIMAL(p,s) -> DECIMAL(38,s), of floats -> DOUBLE; avg and the
+ * variance family -> DOUBLE; min/max keep the input type.
+ */
+#include "sql/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct agg_state {
+    ko_i128 *isum; /* SUM/AVG of integers and decimals */
+    double *dsum;  /* SUM/AVG of floats; variance mean */
+    double *m2;    /* variance */
+    int64_t *cnt;
+    uint8_t *val; /* MIN/MAX/FIRST slots */
+    uint8_t *has;
+    ko_sql_heap heap; /* MIN/MAX strings */
+    size_t w;
+} agg_state;
+
+typedef unsigned __int128 pkey;
+
+/* A set of 128-bit keys, 0 meaning an empty slot. */
+typedef struct fset {
+    pkey *key;
+    size_t cap, n;
+    bool on;
+} fset;
+
+typedef struct ko_agg_table {
+    const ko_pnode *node;
+    ko_arena keys;
+    uint8_t **key; /* per group */
+    uint32_t *key_len;
+    uint64_t *ghash; /* per group */
+    uint64_t *slot_hash;
+    uint32_t *slot_gid; /* UINT32_MAX: empty */
+    size_t cap, n;      /* slots, groups */
+    size_t n_slotted;   /* groups [0, n_slotted) are in the slot table */
+    size_t gcap;
+    agg_state *st;
+    /* distinct sets: one table of serialised (gid, value) keys per agg */
+    struct ko_agg_table **dset;
+    struct fset *fs;       /* per agg: the integer distinct set (on: used) */
+    uint32_t *dsel, *dgid; /* per-batch scratch of new pairs */
+    /* per-batch scratch */
+    uint64_t *hash;
+    uint32_t *gid;
+    ko_buf kb;
+    size_t mem;
+    /* packed keys: per key column its width in bits (0: not packable) */
+    uint8_t *pbits;
+    bool packable;
+    pkey *pk;            /* per live row of the batch */
+    uint8_t *pok;        /* per live row: packed */
+    uint64_t *ph;        /* per live row: hash of pk */
+    pkey *gkey;          /* per group: its packed key */
+    uint8_t *gpacked;    /* per group: gkey is set (the key packs) */
+    uint32_t *pslot_gid; /* UINT32_MAX: empty */
+    size_t pcap, pn;
+} ko_agg_table;
+
+ko_agg_table *ko_agg_new(const ko_pnode *node);
+void ko_agg_free(ko_agg_table *t);
+ko_status ko_agg_push(ko_qctx *q, ko_agg_table *t, const ko_batch *b);
+ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src);
+ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out);
+
+static ko_agg_table *table_new(const ko_pnode *node, size_t n_aggs)
+{
+    ko_agg_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->node = node;
+    t->keys.chunk_size = 1 << 16;
+    t->st = calloc(n_aggs ? n_aggs : 1, sizeof *t->st);
+    t->hash = malloc(KO_SQL_BATCH * sizeof *t->hash);
+    t->gid = malloc(KO_SQL_BATCH * sizeof *t->gid);
+    if (!t->st || !t->hash || !t->gid) {
+        ko_agg_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Whether a DISTINCT aggregate's argument fits the integer set. */
+static bool fset_ok(const ko_agg_spec *sp)
+{
+    switch (ko_sql_dtype_phys(&sp->in_type)) {
+    case KO_PHYS_U8:
+    case KO_PHYS_I8:
+    case KO_PHYS_I16:
+    case KO_PHYS_I32:
+    case KO_PHYS_I64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool ko_agg_parallel_ok(const ko_pnode *node);
+bool ko_agg_parallel_ok(const ko_pnode *node)
+{
+    for (size_t a = 0; a < node->n_aggs; a++)
+        if (node->aggs[a].distinct && !fset_ok(&node->aggs[a]))
+            return false;
+    return true;
+}
+
+/* Bits of a packed key column (null bit included), 0 when not packable. */
+static unsigned pack_bits(const ko_sql_dtype *t)
+{
+    switch (ko_sql_dtype_phys(t)) {
+    case KO_PHYS_U8:
+    case KO_PHYS_I8:
+        return 9;
+    case KO_PHYS_I16:
+        return 17;
+    case KO_PHYS_I32:
+        return 33;
+    case KO_PHYS_I64:
+        return 65;
+    case KO_PHYS_STR:
+        return 61;
+    default:
+        return 0;
+    }
+}
+
+static bool pack_init(ko_agg_table *t, const ko_pnode *node)
+{
+    unsigned total = 0;
+    t->pbits = calloc(node->n_groups ? node->n_groups : 1, 1);
+    if (!t->pbits)
+        return false;
+    t->packable = node->n_groups > 0;
+    for (size_t c = 0; c < node->n_groups; c++) {
+        t->pbits[c] = (uint8_t)pack_bits(&node->types[c]);
+        total += t->pbits[c];
+        t->packable &= t->pbits[c] != 0;
+    }
+    t->packable &= total <= 128;
+    if (!t->packable)
+        return true;
+    t->pk = malloc(KO_SQL_BATCH * sizeof *t->pk);
+    t->pok = malloc(KO_SQL_BATCH);
+    t->ph = malloc(KO_SQL_BATCH * sizeof *t->ph);
+    return t->pk && t->pok && t->ph;
+}
+
+ko_agg_table *ko_agg_new(const ko_pnode *node)
+{
+    ko_agg_table *t = table_new(node, node->n_aggs);
+    if (!t)
+        return NULL;
+    if (!pack_init(t, node)) {
+        ko_agg_free(t);
+        return NULL;
+    }
+    bool any_distinct = false;
+    for (size_t a = 0; a < node->n_aggs; a++)
+        any_distinct |= node->aggs[a].distinct;
+    if (any_distinct) {
+        t->dset = calloc(node->n_aggs, sizeof(ko_agg_table *));
+        t->fs = calloc(node->n_aggs, sizeof *t->fs);
+        t->dsel = malloc(KO_SQL_BATCH * sizeof *t->dsel);
+        t->dgid = malloc(KO_SQL_BATCH * sizeof *t->dgid);
+        if (!t->pk)
+            t->pk = malloc(KO_SQL_BATCH * sizeof *t->pk);
+        if (!t->dset || !t->fs || !t->dsel || !t->dgid || !t->pk) {
+            ko_agg_free(t);
+            return NULL;
+        }
+        for (size_t a = 0; a < node->n_aggs; a++) {
+            t->fs[a].on = node->aggs[a].distinct && fset_ok(&node->aggs[a]);
+            if (node->aggs[a].distinct && !t->fs[a].on && !(t->dset[a] = table_new(NULL, 0))) {
+                ko_agg_free(t);
+                return NULL;
+            }
+        }
+    }
+    return t;
+}
+
+void ko_agg_free(ko_agg_table *t)
+{
+    if (!t)
+        return;
+    size_t na = t->node ? t->node->n_aggs : 0;
+    for (size_t a = 0; t->st && a < na; a++) {
+        agg_state *s = &t->st[a];
+        free(s->isum);
+        free(s->dsum);
+        free(s->m2);
+        free(s->cnt);
+        free(s->val);
+        free(s->has);
+        ko_sql_heap_free(&s->heap);
+    }
+    for (size_t a = 0; t->dset && a < na; a++)
+        ko_agg_free(t->dset[a]);
+    for (size_t a = 0; t->fs && a < na; a++)
+        free(t->fs[a].key);
+    free(t->fs);
+    free(t->dsel);
+    free(t->dgid);
+    free(t->dset);
+    free(t->st);
+    free(t->key);
+    free(t->key_len);
+    free(t->ghash);
+    free(t->slot_hash);
+    free(t->slot_gid);
+    free(t->hash);
+    free(t->gid);
+    free(t->pbits);
+    free(t->pk);
+    free(t->pok);
+    free(t->ph);
+    free(t->gkey);
+    free(t->gpacked);
+    free(t->pslot_gid);
+    ko_buf_free(&t->kb);
+    ko_arena_free(&t->keys);
+    free(t);
+}
+
+/* ---------------------------------------------------------- states */
+
+static bool grow_arr(void **p, size_t elem, size_t old, size_t cap)
+{
+    if (!*p && elem == 0)
+        return true;
+    void *n = realloc(*p, cap * elem);
+    if (!n)
+        return false;
+    memset((uint8_t *)n + old * elem, 0, (cap - old) * elem);
+    *p = n;
+    return true;
+}
+
+static bool state_grow(const ko_agg_spec *sp, agg_state *s, size_t old, size_t cap)
+{
+    bool ok = true;
+    switch (sp->fn) {
+    case AGG_COUNT_STAR:
+    case AGG_COUNT:
+        ok = grow_arr((void **)&s->cnt, 8, old, cap);
+        break;
+    case AGG_SUM:
+    case AGG_AVG:
+        ok = grow_arr((void **)&s->cnt, 8, old, cap);
+        if (ko_sql_dtype_is_integer(sp->in_type.id) || sp->in_type.id == KO_SQL_DT_DECIMAL)
+            ok = ok && grow_arr((void **)&s->isum, 16, old, cap);
+        else
+            ok = ok && grow_arr((void **)&s->dsum, 8, old, cap);
+        break;
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR:
+        s->w = ko_sql_phys_size(ko_sql_dtype_phys(&sp->in_type));
+        ok = grow_arr((void **)&s->val, s->w ? s->w : 1, old, cap) &&
+             grow_arr((void **)&s->has, 1, old, cap);
+        break;
+    default: /* variance family: Welford */
+        ok = grow_arr((void **)&s->cnt, 8, old, cap) && grow_arr((void **)&s->dsum, 8, old, cap) &&
+             grow_arr((void **)&s->m2, 8, old, cap);
+        break;
+    }
+    return ok;
+}
+
+static ko_status groups_grow(ko_qctx *q, ko_agg_table *t)
+{
+    size_t cap = t->gcap ? t->gcap * 2 : 64;
+    size_t na = t->node ? t->node->n_aggs : 0;
+    if (!grow_arr((void **)&t->key, sizeof *t->key, t->gcap, cap) ||
+        !grow_arr((void **)&t->key_len, sizeof *t->key_len, t->gcap, cap) ||
+        !grow_arr((void **)&t->ghash, sizeof *t->ghash, t->gcap, cap) ||
+        (t->packable && (!grow_arr((void **)&t->gkey, sizeof *t->gkey, t->gcap, cap) ||
+                         !grow_arr((void **)&t->gpacked, 1, t->gcap, cap))))
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    for (size_t a = 0; a < na; a++)
+        if (!state_grow(&t->node->aggs[a], &t->st[a], t->gcap, cap))
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    size_t add = (cap - t->gcap) * (16 + 8 * (na + 1));
+    t->mem += add;
+    t->gcap = cap;
+    return ko_qctx_mem(q, add, "hash aggregate");
+}
+
+/* ------------------------------------------------------------ slots */
+
+static ko_status rehash(ko_qctx *q, ko_agg_table *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    uint64_t *h = calloc(cap, sizeof *h);
+    uint32_t *g = malloc(cap * sizeof *g);
+    if (!h || !g) {
+        free(h);
+        free(g);
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    memset(g, 0xff, cap * sizeof *g);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->slot_gid[i] == UINT32_MAX)
+            continue;
+        size_t j = t->slot_hash[i] & (cap - 1);
+        while (g[j] != UINT32_MAX)
+            j = (j + 1) & (cap - 1);
+        h[j] = t->slot_hash[i];
+        g[j] = t->slot_gid[i];
+    }
+    free(t->slot_hash);
+    free(t->slot_gid);
+    size_t add = (cap - t->cap) * 12;
+    t->slot_hash = h;
+    t->slot_gid = g;
+    t->cap = cap;
+    t->mem += add;
+    return ko_qctx_mem(q, add, "hash aggregate");
+}
+
+static void slot_put(ko_agg_table *t, uint32_t g)
+{
+    size_t mask = t->cap - 1, j = t->ghash[g] & mask;
+    while (t->slot_gid[j] != UINT32_MAX)
+        j = (j + 1) & mask;
+    t->slot_hash[j] = t->ghash[g];
+    t->slot_gid[j] = g;
+}
+
+/* Enters the groups added by add_group since the last call into the slot
+ * table, leaving room for one more. */
+static ko_status sync_slots(ko_qctx *q, ko_agg_table *t)
+{
+    while ((t->n + 1) * 2 > t->cap) {
+        ko_status st = rehash(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    for (; t->n_slotted < t->n; t->n_slotted++)
+        slot_put(t, (uint32_t)t->n_slotted);
+    return KO_OK;
+}
+
+/* Appends a group with key k (hash h), not yet in the slot table: the
+ * packed path knows a key is new without probing it. */
+static ko_status add_group(ko_qctx *q, ko_agg_table *t, const uint8_t *k, uint32_t len, uint64_t h,
+                           uint32_t *gid)
+{
+    if (t->n == t->gcap) {
+        ko_status st = groups_grow(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    uint8_t *copy = ko_arena_alloc(&t->keys, len ? len : 1);
+    if (!copy)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    if (len)
+        memcpy(copy, k, len);
+    t->mem += len;
+    uint32_t g = (uint32_t)t->n++;
+    t->key[g] = copy;
+    t->key_len[g] = len;
+    t->ghash[g] = h;
+    *gid = g;
+    return len > 256 ? ko_qctx_mem(q, len, "hash aggregate") : KO_OK;
+}
+
+/* The group of key k (hash h), created when new; *is_new tells. */
+static ko_status find_group(ko_qctx *q, ko_agg_table *t, const uint8_t *k, uint32_t len, uint64_t h,
+                            uint32_t *gid, bool *is_new)
+{
+    ko_status st = sync_slots(q, t);
+    if (st != KO_OK)
+        return st;
+    size_t mask = t->cap - 1, j = h & mask;
+    for (;; j = (j + 1) & mask) {
+        uint32_t g = t->slot_gid[j];
+        if (g == UINT32_MAX)
+            break;
+        if (t->slot_hash[j] == h && t->key_len[g] == len && memcmp(t->key[g], k, len) == 0) {
+            *gid = g;
+            *is_new = false;
+            return KO_OK;
+        }
+    }
+    *is_new = true;
+    st = add_group(q, t, k, len, h, gid);
+    if (st == KO_OK) {
+        slot_put(t, *gid);
+        t->n_slotted++;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdULL;
+}
+
+/* The hash of a serialised key (the slot table's). */
+static uint64_t key_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x1234567 ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = mix(h, x);
+    }
+    uint64_t x = 0;
+    memcpy(&x, p, n);
+    return mix(h, x);
+}
+
+static ko_status key_append(ko_buf *kb, const ko_vec *v, size_t row)
+{
+    uint8_t nul = !ko_vec_valid(v, row);
+    ko_status st = ko_buf_append(kb, &nul, 1);
+    if (st != KO_OK || nul)
+        return st;
+    size_t i = ko_vec_idx(v, row);
+    ko_sql_phys p = ko_sql_dtype_phys(&v->type);
+    if (p == KO_PHYS_STR) {
+        const ko_sql_str *s = &KO_VEC_DATA(v, ko_sql_str)[i];
+        st = ko_buf_append(kb, &s->len, 4);
+        return st == KO_OK && s->len ? ko_buf_append(kb, s->ptr, s->len) : st;
+    }
+    if (p == KO_PHYS_F64) {
+        double d = KO_VEC_DATA(v, double)[i] + 0.0; /* -0.0 + 0.0 is +0.0: groups with 0.0 */
+        if (d != d)
+            d = NAN;
+        return ko_buf_append(kb, &d, 8);
+    }
+    size_t w = ko_sql_phys_size(p);
+    return w ? ko_buf_append(kb, v->data + i * w, w) : KO_OK;
+}
+
+static ko_status map_groups(ko_qctx *q, ko_agg_table *t, const ko_batch *b, const int *cols,
+                            size_t nk, size_t live)
+{
+    for (size_t k = 0; k < live; k++) {
+        size_t row = ko_batch_row(b, k);
+        ko_buf_reset(&t->kb);
+        ko_status st = KO_OK;
+        for (size_t c = 0; c < nk && st == KO_OK; c++)
+            st = key_append(&t->kb, b->cols[cols[c]], row);
+        if (st != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+        bool is_new;
+        const uint8_t *kp = t->kb.data ? t->kb.data : (const uint8_t *)"";
+        st =
+            find_group(q, t, kp, (uint32_t)t->kb.len, key_hash(kp, t->kb.len), &t->gid[k], &is_new);
+        if (st != KO_OK)
+            return st;
+    }
+    return KO_OK;
+}
+
+/* ------------------------------------------------------ packed keys */
+
+/* One column's fields shifted into the packed keys of the live rows. */
+static void pack_col(ko_agg_table *t, const ko_vec *v, const ko_batch *b, unsigned bits,
+                     size_t live)
+{
+    ko_sql_phys p = ko_sql_dtype_phys(&v->type);
+    for (size_t k = 0; k < live; k++) {
+        size_t row = ko_batch_row(b, k), i = ko_vec_idx(v, row);
+        uint64_t f = 0;
+        if (!ko_vec_valid(v, row)) {
+            t->pk[k] = (t->pk[k] << bits) | 1;
+            continue;
+        }
+        switch (p) {
+        case KO_PHYS_U8:
+        case KO_PHYS_I8:
+            f = v->data[i];
+            break;
+        case KO_PHYS_I16:
+            f = (uint16_t)KO_VEC_DATA(v, const int16_t)[i];
+            break;
+        case KO_PHYS_I32:
+            f = (uint32_t)KO_VEC_DATA(v, const int32_t)[i];
+            break;
+        case KO_PHYS_I64:
+            f = (uint64_t)KO_VEC_DATA(v, const int64_t)[i];
+            break;
+        default: {
+            const ko_sql_str *s = &KO_VEC_DATA(v, const ko_sql_str)[i];
+            uint64_t x = 0;
+            if (s->len > 7)
+                t->pok[k] = 0;
+            else /* in registers: a memcpy to a stack word stalls the reload */
+                for (uint32_t j = 0; j < s->len; j++)
+                    x |= (uint64_t)(uint8_t)s->ptr[j] << (8 * j);
+            f = (x << 4) | (s->len & 15);
+            break;
+        }
+        }
+        t->pk[k] = (t->pk[k] << bits) | ((pkey)f << 1);
+    }
+}
+
+static uint64_t pkey_hash(pkey k)
+{
+    uint64_t lo = (uint64_t)k, hi = (uint64_t)(k >> 64);
+    uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ULL)) * 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 29);
+}
+
+/* Doubles the packed slot table until it holds `more` more keys at half
+ * load, so that a batch's probes never see it move. */
+static ko_status prehash(ko_qctx *q, ko_agg_table *t, size_t more)
+{
+    size_t cap = t->pcap ? t->pcap : 64;
+    while ((t->pn + more) * 2 > cap)
+        cap *= 2;
+    if (cap == t->pcap)
+        return KO_OK;
+    uint32_t *g = malloc(cap * sizeof *g);
+    if (!g)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    memset(g, 0xff, cap * sizeof *g);
+    /* by group, not by slot: the keys are read in order */
+    for (size_t x = 0; t->pn && x < t->n; x++) {
+        if (!t->gpacked[x])
+            continue;
+        size_t j = pkey_hash(t->gkey[x]) & (cap - 1);
+        while (g[j] != UINT32_MAX)
+            j = (j + 1) & (cap - 1);
+        g[j] = (uint32_t)x;
+    }
+    free(t->pslot_gid);
+    size_t add = (cap - t->pcap) * sizeof *g;
+    t->pslot_gid = g;
+    t->pcap = cap;
+    t->mem += add;
+    return ko_qctx_mem(q, add, "hash aggregate");
+}
+
+/* The group of row `row` through the serialised path; known_new: the key
+ * is packable and missing from the packed table, hence new. */
+static ko_status slow_group(ko_qctx *q, ko_agg_table *t, const ko_batch *b, size_t row,
+                            bool known_new, uint32_t *gid)
+{
+    const ko_pnode *n = t->node;
+    ko_buf_reset(&t->kb);
+    ko_status st = KO_OK;
+    for (size_t c = 0; c < n->n_groups && st == KO_OK; c++)
+        st = key_append(&t->kb, b->cols[n->group_cols[c]], row);
+    if (st != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    const uint8_t *kp = t->kb.data ? t->kb.data : (const uint8_t *)"";
+    uint64_t h = key_hash(kp, t->kb.len);
+    bool is_new;
+    return known_new ? add_group(q, t, kp, (uint32_t)t->kb.len, h, gid)
+                     : find_group(q, t, kp, (uint32_t)t->kb.len, h, gid, &is_new);
+}
+
+/* The group of packed key k (hash h): the packed table, else a new group
+ * made through the serialised path (and entered in the packed table).
+ * The table has room (prehash). */
+static ko_status packed_group(ko_qctx *q, ko_agg_table *t, const ko_batch *b, size_t row, pkey k,
+                              uint64_t h, uint32_t *gid)
+{
+    size_t mask = t->pcap - 1, j = h & mask;
+    for (;; j = (j + 1) & mask) {
+        uint32_t g = t->pslot_gid[j];
+        if (g == UINT32_MAX)
+            break;
+        if (t->gkey[g] == k) {
+            *gid = g;
+            return KO_OK;
+        }
+    }
+    ko_status st = slow_group(q, t, b, row, true, gid);
+    if (st == KO_OK) {
+        t->gkey[*gid] = k;
+        t->gpacked[*gid] = 1;
+        t->pslot_gid[j] = *gid;
+        t->pn++;
+    }
+    return st;
+}
+
+/* Marks the packed keys equal to the previous row's (pok 2), hashes the
+ * others and prefetches their slots. */
+static void packed_prefetch(ko_agg_table *t, size_t live)
+{
+    size_t mask = t->pcap - 1;
+    for (size_t k = 0; k < live; k++) {
+        if (!t->pok[k])
+            continue;
+        if (k > 0 && t->pok[k - 1] && t->pk[k] == t->pk[k - 1]) {
+            t->pok[k] = 2;
+            continue;
+        }
+        t->ph[k] = pkey_hash(t->pk[k]);
+        __builtin_prefetch(&t->pslot_gid[t->ph[k] & mask]);
+    }
+}
+
+static ko_status map_packed(ko_qctx *q, ko_agg_table *t, const ko_batch *b, size_t live)
+{
+    const ko_pnode *n = t->node;
+    for (size_t c = 0; c < n->n_groups; c++)
+        if (pack_bits(&b->cols[n->group_cols[c]]->type) != t->pbits[c]) {
+            t->packable = false; /* a key vector not of the planned type: stop packing */
+            return map_groups(q, t, b, n->group_cols, n->n_groups, live);
+        }
+    memset(t->pk, 0, live * sizeof *t->pk);
+    memset(t->pok, 1, live);
+    for (size_t c = 0; c < n->n_groups; c++)
+        pack_col(t, b->cols[n->group_cols[c]], b, t->pbits[c], live);
+    ko_status st = prehash(q, t, live);
+    if (st == KO_OK)
+        packed_prefetch(t, live);
+    for (size_t k = 0; k < live && st == KO_OK; k++) {
+        size_t row = ko_batch_row(b, k);
+        if (!t->pok[k])
+            st = slow_group(q, t, b, row, false, &t->gid[k]);
+        else if (t->pok[k] == 2)
+            t->gid[k] = t->gid[k - 1];
+        else
+            st = packed_group(q, t, b, row, t->pk[k], t->ph[k], &t->gid[k]);
+    }
+    return st;
+}
+
+/* ------------------------------------------------------- updates */
+
+#define SUM_LOOP(T, ACC, FIELD)                        \
+    do {                                               \
+        const T *x = KO_VEC_DATA(v, const T);          \
+        if (v->is_const) {                             \
+            for (size_t k = 0; k < live; k++)          \
+                if (ko_vec_valid(v, 0)) {              \
+                    s->FIELD[gid[k]] += (ACC)x[0];     \
+                    s->cnt[gid[k]]++;                  \
+                }                                      \
+        } else if (!v->validity && b->sel) {           \
+            for (size_t k = 0; k < live; k++) {        \
+                s->FIELD[gid[k]] += (ACC)x[b->sel[k]]; \
+                s->cnt[gid[k]]++;                      \
+            }                                          \
+        } else if (!v->validity) {                     \
+            for (size_t k = 0; k < live; k++) {        \
+                s->FIELD[gid[k]] += (ACC)x[k];         \
+                s->cnt[gid[k]]++;                      \
+            }                                          \
+        } else {                                       \
+            for (size_t k = 0; k < live; k++) {        \
+                size_t r_ = ko_batch_row(b, k);        \
+                if (ko_vec_valid(v, r_)) {             \
+                    s->FIELD[gid[k]] += (ACC)x[r_];    \
+                    s->cnt[gid[k]]++;                  \
+                }                                      \
+            }                                          \
+        }                                              \
+    } while (0)
+
+static void upd_sum(agg_state *s, const ko_vec *v, const ko_batch *b, const uint32_t *gid,
+                    size_t live)
+{
+    switch (ko_sql_dtype_phys(&v->type)) {
+    case KO_PHYS_I8:
+        SUM_LOOP(int8_t, ko_i128, isum);
+        break;
+    case KO_PHYS_I16:
+        SUM_LOOP(int16_t, ko_i128, isum);
+        break;
+    case KO_PHYS_I32:
+        SUM_LOOP(int32_t, ko_i128, isum);
+        break;
+    case KO_PHYS_I64:
+        SUM_LOOP(int64_t, ko_i128, isum);
+        break;
+    case KO_PHYS_I128:
+        SUM_LOOP(ko_i128, ko_i128, isum);
+        break;
+    case KO_PHYS_F32:
+        SUM_LOOP(float, double, dsum);
+        break;
+    case KO_PHYS_F64:
+        SUM_LOOP(double, double, dsum);
+        break;
+    case KO_PHYS_U8:
+        SUM_LOOP(uint8_t, ko_i128, isum);
+        break;
+    default:
+        break;
+    }
+}
+
+static void upd_count(agg_state *s, const ko_vec *v, const ko_batch *b, const uint32_t *gid,
+                      size_t live)
+{
+    if (!v) {
+        for (size_t k = 0; k < live; k++)
+            s->cnt[gid[k]]++;
+        return;
+    }
+    for (size_t k = 0; k < live; k++)
+        s->cnt[gid[k]] += ko_vec_valid(v, ko_batch_row(b, k));
+}
+
+static double num_at(const ko_vec *v, size_t row)
+{
+    size_t i = ko_vec_idx(v, row);
+    switch (ko_sql_dtype_phys(&v->type)) {
+    case KO_PHYS_U8:
+        return v->data[i];
+    case KO_PHYS_I8:
+        return ((const int8_t *)v->data)[i];
+    case KO_PHYS_I16:
+        return KO_VEC_DATA(v, int16_t)[i];
+    case KO_PHYS_I32:
+        return KO_VEC_DATA(v, int32_t)[i];
+    case KO_PHYS_I64:
+        return v->type.id == KO_SQL_DT_DECIMAL
+                   ? (double)KO_VEC_DATA(v, int64_t)[i] / (double)ko_sql_pow10(v->type.scale)
+                   : (double)KO_VEC_DATA(v, int64_t)[i];
+    case KO_PHYS_I128:
+        return v->type.id == KO_SQL_DT_DECIMAL
+                   ? (double)KO_VEC_DATA(v, ko_i128)[i] / (double)ko_sql_pow10(v->type.scale)
+                   : (double)KO_VEC_DATA(v, ko_i128)[i];
+    case KO_PHYS_F32:
+        return KO_VEC_DATA(v, float)[i];
+    default:
+        return KO_VEC_DATA(v, double)[i];
+    }
+}
+
+static void welford(agg_state *s, uint32_t g, double x)
+{
+    int64_t n = ++s->cnt[g];
+    double d = x - s->dsum[g];
+    s->dsum[g] += d / (double)n;
+    s->m2[g] += d * (x - s->dsum[g]);
+}
+
+static ko_status keep_str(agg_state *s, uint8_t *slot, const ko_sql_str *src)
+{
+    char *d = src->len ? ko_sql_heap_alloc(&s->heap, src->len) : NULL;
+    if (src->len && !d)
+        return KO_ERR_NOMEM;
+    if (src->len)
+        memcpy(d, src->ptr, src->len);
+    ko_sql_str c = {d, src->len, 0};
+    memcpy(slot, &c, sizeof c);
+    return KO_OK;
+}
+
+/* MIN/MAX/FIRST/BOOL_AND/BOOL_OR of one value into group g. */
+static ko_status upd_minmax_one(const ko_agg_spec *sp, agg_state *s, const ko_vec *v, size_t row,
+                                uint32_t g)
+{
+    size_t i = ko_vec_idx(v, row);
+    uint8_t *slot = s->val + (size_t)g * s->w;
+    const uint8_t *src = v->data + i * s->w;
+    bool take = !s->has[g];
+    if (!take && sp->fn == AGG_BOOL_AND) {
+        *slot &= *src;
+        return KO_OK;
+    }
+    if (!take && sp->fn == AGG_BOOL_OR) {
+        *slot |= *src;
+        return KO_OK;
+    }
+    if (!take && sp->fn != AGG_FIRST) {
+        ko_vec cur = *v;
+        cur.data = slot;
+        cur.is_const = true;
+        cur.validity = NULL;
+        int c = ko_vec_cmp(v, row, &cur, 0);
+        take = sp->fn == AGG_MIN ? c < 0 : c > 0;
+    }
+    if (!take)
+        return KO_OK;
+    s->has[g] = 1;
+    if (ko_sql_dtype_phys(&v->type) == KO_PHYS_STR)
+        return keep_str(s, slot, (const ko_sql_str *)(const void *)src);
+    memcpy(slot, src, s->w);
+    return KO_OK;
+}
+
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type, CMPOP an operator */
+#define MINMAX_FAST(T, CMPOP)                        \
+    do {                                             \
+        const T *x = KO_VEC_DATA(v, const T);        \
+        T *o = (T *)(void *)s->val;                  \
+        for (size_t k = 0; k < live; k++) {          \
+            size_t r_ = ko_batch_row(b, k);          \
+            uint32_t g = gid[k];                     \
+            if (v->validity && !ko_vec_valid(v, r_)) \
+                continue;                            \
+            T y = x[r_];                             \
+            if (!s->has[g] || y CMPOP o[g]) {        \
+                o[g] = y;                            \
+                s->has[g] = 1;                       \
+            }                                        \
+        }                                            \
+    } while (0)
+/* NOLINTEND(bugprone-macro-parentheses) */
+
+static ko_status upd_minmax(const ko_agg_spec *sp, agg_state *s, const ko_vec *v, const ko_batch *b,
+                            const uint32_t *gid, size_t live)
+{
+    ko_sql_phys p = ko_sql_dtype_phys(&v->type);
+    if (!v->is_const && (sp->fn == AGG_MIN || sp->fn == AGG_MAX)) {
+        bool mn = sp->fn == AGG_MIN;
+        switch (p) {
+        case KO_PHYS_I32:
+            if (mn)
+                MINMAX_FAST(int32_t, <);
+            else
+                MINMAX_FAST(int32_t, >);
+            return KO_OK;
+        case KO_PHYS_I64:
+            if (mn)
+                MINMAX_FAST(int64_t, <);
+            else
+                MINMAX_FAST(int64_t, >);
+            return KO_OK;
+        default:
+            break;
+        }
+    }
+    for (size_t k = 0; k < live; k++) {
+        size_t row = ko_batch_row(b, k);
+        if (!ko_vec_valid(v, row))
+            continue;
+        if (upd_minmax_one(sp, s, v, row, gid[k]) != KO_OK)
+            return KO_ERR_NOMEM;
+    }
+    return KO_OK;
+}
+
+static ko_status update_one(const ko_agg_spec *sp, agg_state *s, const ko_vec *v, const ko_batch *b,
+                            const uint32_t *gid, size_t live)
+{
+    switch (sp->fn) {
+    case AGG_COUNT_STAR:
+        upd_count(s, NULL, b, gid, live);
+        return KO_OK;
+    case AGG_COUNT:
+        upd_count(s, v, b, gid, live);
+        return KO_OK;
+    case AGG_SUM:
+    case AGG_AVG:
+        upd_sum(s, v, b, gid, live);
+        return KO_OK;
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR:
+        return upd_minmax(sp, s, v, b, gid, live);
+    default:
+        for (size_t k = 0; k < live; k++) {
+            size_t row = ko_batch_row(b, k);
+            if (ko_vec_valid(v, row))
+                welford(s, gid[k], num_at(v, row));
+        }
+        return KO_OK;
+    }
+}
+
+/* DISTINCT: rows whose (group, value) pair is new go to the update. */
+static ko_status update_distinct(ko_qctx *q, ko_agg_table *t, size_t a, const ko_batch *b,
+                                 size_t live)
+{
+    const ko_agg_spec *sp = &t->node->aggs[a];
+    const ko_vec *v = b->cols[sp->arg];
+    ko_agg_table *ds = t->dset[a];
+    uint32_t one[1];
+    for (size_t k = 0; k < live; k++) {
+        size_t row = ko_batch_row(b, k);
+        if (!ko_vec_valid(v, row))
+            continue;
+        ko_buf_reset(&ds->kb);
+        ko_status st = ko_buf_append(&ds->kb, &t->gid[k], 4);
+        if (st == KO_OK)
+            st = key_append(&ds->kb, v, row);
+        if (st != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+        uint64_t h = mix(ko_vec_hash(v, row), t->gid[k]);
+        uint32_t g;
+        bool is_new;
+        st = find_group(q, ds, ds->kb.data, (uint32_t)ds->kb.len, h, &g, &is_new);
+        if (st != KO_OK)
+            return st;
+        if (!is_new)
+            continue;
+        one[0] = t->gid[k];
+        uint32_t sel1[1] = {(uint32_t)row};
+        ko_batch b1 = {b->n, sel1, 1, b->cols, b->n_cols};
+        st = update_one(sp, &t->st[a], v, &b1, one, 1);
+        if (st != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    return KO_OK;
+}
+
+/* ------------------------------------------------- integer distinct sets */
+
+static uint64_t int_bits(const ko_vec *v, size_t i)
+{
+    switch (ko_sql_dtype_phys(&v->type)) {
+    case KO_PHYS_U8:
+    case KO_PHYS_I8:
+        return v->data[i];
+    case KO_PHYS_I16:
+        return (uint16_t)KO_VEC_DATA(v, const int16_t)[i];
+    case KO_PHYS_I32:
+        return (uint32_t)KO_VEC_DATA(v, const int32_t)[i];
+    default:
+        return (uint64_t)KO_VEC_DATA(v, const int64_t)[i];
+    }
+}
+
+static uint64_t fset_hash(pkey k)
+{
+    uint64_t lo = (uint64_t)k, hi = (uint64_t)(k >> 64);
+    uint64_t h = (lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL);
+    return h ^ (h >> 31);
+}
+
+/* Adds k (not 0) to f, which has room; true when it was new. */
+static bool fset_add(fset *f, pkey k)
+{
+    size_t mask = f->cap - 1, j = fset_hash(k) & mask;
+    for (; f->key[j]; j = (j + 1) & mask)
+        if (f->key[j] == k)
+            return false;
+    f->key[j] = k;
+    f->n++;
+    return true;
+}
+
+/* Makes room for `more` keys at half load. */
+static ko_status fset_room(ko_qctx *q, ko_agg_table *t, fset *f, size_t more)
+{
+    if ((f->n + more) * 2 <= f->cap)
+        return KO_OK;
+    size_t cap = f->cap ? f->cap * 2 : 1024;
+    while ((f->n + more) * 2 > cap)
+        cap *= 2;
+    fset g = {calloc(cap, sizeof(pkey)), cap, 0, true};
+    if (!g.key)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    for (size_t i = 0; i < f->cap; i++)
+        if (f->key[i])
+            fset_add(&g, f->key[i]);
+    size_t add = (cap - f->cap) * sizeof(pkey);
+    free(f->key);
+    *f = g;
+    t->mem += add;
+    return ko_qctx_mem(q, add, "count(DISTINCT)");
+}
+
+static ko_status update_distinct_fast(ko_qctx *q, ko_agg_table *t, size_t a, const ko_batch *b,
+                                      size_t live)
+{
+    const ko_agg_spec *sp = &t->node->aggs[a];
+    const ko_vec *v = b->cols[sp->arg];
+    fset *f = &t->fs[a];
+    size_t m = 0, n = 0;
+    ko_status st = fset_room(q, t, f, live);
+    if (st != KO_OK)
+        return st;
+    for (size_t k = 0; k < live; k++) { /* keys, prefetching their slots */
+        size_t row = ko_batch_row(b, k);
+        if (!ko_vec_valid(v, row))
+            continue;
+        t->pk[n] = ((pkey)(t->gid[k] + 1ULL) << 64) | int_bits(v, ko_vec_idx(v, row));
+        __builtin_prefetch(&f->key[fset_hash(t->pk[n]) & (f->cap - 1)]);
+        t->dsel[n++] = (uint32_t)k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fset_add(f, t->pk[i])) {
+            size_t k = t->dsel[i];
+            t->dsel[m] = (uint32_t)ko_batch_row(b, k);
+            t->dgid[m++] = t->gid[k];
+        }
+    }
+    ko_batch b1 = {b->n, t->dsel, m, b->cols, b->n_cols};
+    if (m && update_one(sp, &t->st[a], v, &b1, t->dgid, m) != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    return KO_OK;
+}
+
+/* Merges src's integer set of aggregate a into dst's: pairs new to dst
+ * update its state; gmap maps src groups to dst groups. */
+static ko_status merge_fset(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, size_t a,
+                            const uint32_t *gmap)
+{
+    const ko_agg_spec *sp = &dst->node->aggs[a];
+    fset *sf = &src->fs[a];
+    if (!gmap)
+        return KO_OK;
+    for (size_t i = 0; i < sf->cap; i++) {
+        if (!sf->key[i])
+            continue;
+        uint32_t gd = gmap[(size_t)(sf->key[i] >> 64) - 1];
+        uint64_t x = (uint64_t)sf->key[i];
+        ko_status st = fset_room(q, dst, &dst->fs[a], 1);
+        if (st != KO_OK)
+            return st;
+        if (!fset_add(&dst->fs[a], ((pkey)(gd + 1ULL) << 64) | x))
+            continue;
+        uint8_t val[16] = {0};
+        size_t w = ko_sql_phys_size(ko_sql_dtype_phys(&sp->in_type));
+        memcpy(val, &x, w); /* little-endian: the low bytes hold the value */
+        ko_vec one = {0};
+        one.type = sp->in_type;
+        one.data = val;
+        one.is_const = true;
+        ko_batch b1 = {1, NULL, 0, NULL, 0};
+        if (update_one(sp, &dst->st[a], &one, &b1, &gd, 1) != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    return KO_OK;
+}
+
+static ko_status ensure_global_group(ko_qctx *q, ko_agg_table *t)
+{
+    if (t->n > 0)
+        return KO_OK;
+    bool is_new;
+    uint32_t g;
+    return find_group(q, t, (const uint8_t *)"", 0, 0, &g, &is_new);
+}
+
+ko_status ko_agg_push(ko_qctx *q, ko_agg_table *t, const ko_batch *b)
+{
+    const ko_pnode *n = t->node;
+    size_t live = ko_batch_live(b);
+    if (live == 0)
+        return KO_OK;
+    ko_status st;
+    if (n->n_groups == 0) {
+        st = ensure_global_group(q, t);
+        memset(t->gid, 0, live * sizeof *t->gid);
+    } else if (t->packable) {
+        st = map_packed(q, t, b, live);
+    } else {
+        st = map_groups(q, t, b, n->group_cols, n->n_groups, live);
+    }
+    for (size_t a = 0; a < n->n_aggs && st == KO_OK; a++) {
+        const ko_agg_spec *sp = &n->aggs[a];
+        if (sp->distinct && t->fs[a].on)
+            st = update_distinct_fast(q, t, a, b, live);
+        else if (sp->distinct)
+            st = update_distinct(q, t, a, b, live);
+        else if (update_one(sp, &t->st[a], sp->arg >= 0 ? b->cols[sp->arg] : NULL, b, t->gid,
+                            live) != KO_OK)
+            st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+static ko_status merge_state(const ko_agg_spec *sp, agg_state *d, uint32_t gd, agg_state *s,
+                             uint32_t gs)
+{
+    switch (sp->fn) {
+    case AGG_COUNT_STAR:
+    case AGG_COUNT:
+        d->cnt[gd] += s->cnt[gs];
+        return KO_OK;
+    case AGG_SUM:
+    case AGG_AVG:
+        d->cnt[gd] += s->cnt[gs];
+        if (d->isum)
+            d->isum[gd] += s->isum[gs];
+        else
+            d->dsum[gd] += s->dsum[gs];
+        return KO_OK;
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR: {
+        if (!s->has[gs])
+            return KO_OK;
+        ko_vec v = {0};
+        v.type = sp->in_type;
+        v.data = s->val + (size_t)gs * s->w;
+        v.is_const = true;
+        return upd_minmax_one(sp, d, &v, 0, gd);
+    }
+    default: {
+        int64_t na = d->cnt[gd], nb = s->cnt[gs];
+        if (!nb)
+            return KO_OK;
+        double delta = s->dsum[gs] - d->dsum[gd];
+        int64_t n = na + nb;
+        d->dsum[gd] += delta * (double)nb / (double)n;
+        d->m2[gd] += s->m2[gs] + delta * delta * (double)na * (double)nb / (double)n;
+        d->cnt[gd] = n;
+        return KO_OK;
+    }
+    }
+}
+
+/* Group g of src in dst (created when new): through the packed table when
+ * both tables pack keys and g's key packed, else the serialised path. */
+static ko_status merge_group(ko_qctx *q, ko_agg_table *dst, const ko_agg_table *src, size_t g,
+                             uint32_t *gd)
+{
+    bool is_new;
+    if (!dst->packable || !src->gpacked || !src->gpacked[g])
+        return find_group(q, dst, src->key[g], src->key_len[g], src->ghash[g], gd, &is_new);
+    pkey k = src->gkey[g];
+    size_t mask = dst->pcap - 1, j = pkey_hash(k) & mask;
+    for (;; j = (j + 1) & mask) {
+        uint32_t x = dst->pslot_gid[j];
+        if (x == UINT32_MAX)
+            break;
+        if (dst->gkey[x] == k) {
+            *gd = x;
+            return KO_OK;
+        }
+    }
+    ko_status st = add_group(q, dst, src->key[g], src->key_len[g], src->ghash[g], gd);
+    if (st == KO_OK) {
+        dst->gkey[*gd] = k;
+        dst->gpacked[*gd] = 1;
+        dst->pslot_gid[j] = *gd;
+        dst->pn++;
+    }
+    return st;
+}
+
+ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
+{
+    const ko_pnode *n = dst->node;
+    if (dst->packable) {
+        ko_status pst = prehash(q, dst, src->n);
+        if (pst != KO_OK)
+            return pst;
+    }
+    uint32_t *gmap = dst->fs ? malloc((src->n ? src->n : 1) * sizeof *gmap) : NULL;
+    if (dst->fs && !gmap)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    ko_status st = KO_OK;
+    for (size_t g = 0; g < src->n && st == KO_OK; g++) {
+        uint32_t gd;
+        st = merge_group(q, dst, src, g, &gd);
+        if (gmap)
+            gmap[g] = gd;
+        for (size_t a = 0; a < n->n_aggs && st == KO_OK; a++)
+            if (!n->aggs[a].distinct &&
+                merge_state(&n->aggs[a], &dst->st[a], gd, &src->st[a], (uint32_t)g) != KO_OK)
+                st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    for (size_t a = 0; dst->fs && a < n->n_aggs && st == KO_OK; a++)
+        if (dst->fs[a].on)
+            st = merge_fset(q, dst, src, a, gmap);
+    free(gmap);
+    ko_agg_free(src);
+    return st;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static ko_status key_decode(ko_vec *v, size_t row, const uint8_t **p)
+{
+    if (**p) {
+        (*p)++;
+        return ko_vec_set_null(v, row);
+    }
+    (*p)++;
+    ko_sql_phys ph = ko_sql_dtype_phys(&v->type);
+    if (ph == KO_PHYS_STR) {
+        uint32_t len;
+        memcpy(&len, *p, 4);
+        *p += 4;
+        ko_status st = ko_vec_set_str(v, row, (const char *)*p, len);
+        *p += len;
+        return st;
+    }
+    size_t w = ko_sql_phys_size(ph);
+    memcpy(v->data + row * w, *p, w);
+    *p += w;
+    return KO_OK;
+}
+
+static ko_status result_sum(const ko_agg_spec *sp, const agg_state *s, uint32_t g, ko_vec *v,
+                            size_t row)
+{
+    if (sp->fn == AGG_SUM && s->cnt[g] == 0)
+        return ko_vec_set_null(v, row);
+    if (sp->fn == AGG_AVG) {
+        if (s->cnt[g] == 0)
+            return ko_vec_set_null(v, row);
+        double avg;
+        if (s->isum) {
+            ko_i128 tot = s->isum[g];
+            int scale = sp->in_type.id == KO_SQL_DT_DECIMAL ? sp->in_type.scale : 0;
+            ko_i128 c = s->cnt[g];
+            /* exact integer part + fractional remainder, then the scale */
+            ko_i128 whole = tot / c, rest = tot % c;
+            avg = ((double)whole + (double)rest / (double)c) / (double)ko_sql_pow10(scale);
+        } else {
+            avg = s->dsum[g] / (double)s->cnt[g];
+        }
+        KO_VEC_DATA(v, double)[row] = avg;
+        return KO_OK;
+    }
+    if (v->type.id == KO_SQL_DT_DOUBLE)
+        KO_VEC_DATA(v, double)[row] = s->dsum[g];
+    else
+        KO_VEC_DATA(v, ko_i128)[row] = s->isum[g];
+    return KO_OK;
+}
+
+static ko_status result_var(const ko_agg_spec *sp, const agg_state *s, uint32_t g, ko_vec *v,
+                            size_t row)
+{
+    int64_t n = s->cnt[g];
+    bool samp = sp->fn == AGG_STDDEV_SAMP || sp->fn == AGG_VAR_SAMP;
+    if (n == 0 || (samp && n < 2))
+        return ko_vec_set_null(v, row);
+    double var = s->m2[g] / (double)(samp ? n - 1 : n);
+    if (var < 0)
+        var = 0;
+    bool sd = sp->fn == AGG_STDDEV_SAMP || sp->fn == AGG_STDDEV_POP;
+    KO_VEC_DATA(v, double)[row] = sd ? sqrt(var) : var;
+    return KO_OK;
+}
+
+static ko_status agg_result(const ko_agg_spec *sp, const agg_state *s, uint32_t g, ko_vec *v,
+                            size_t row)
+{
+    switch (sp->fn) {
+    case AGG_COUNT_STAR:
+    case AGG_COUNT:
+        KO_VEC_DATA(v, int64_t)[row] = s->cnt[g];
+        return KO_OK;
+    case AGG_SUM:
+    case AGG_AVG:
+        return result_sum(sp, s, g, v, row);
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR: {
+        if (!s->has[g])
+            return ko_vec_set_null(v, row);
+        ko_vec src = {0};
+        src.type = sp->in_type;
+        src.data = s->val + (size_t)g * s->w;
+        src.is_const = true;
+        return ko_vec_copy_row(v, row, &src, 0);
+    }
+    default:
+        return result_var(sp, s, g, v, row);
+    }
+}
+
+/* Output row r of cols: group g's key columns, then its aggregates. */
+static ko_status finish_row(const ko_agg_table *t, uint32_t g, ko_vec **cols, size_t r)
+{
+    const ko_pnode *n = t->node;
+    const uint8_t *p = t->key[g];
+    ko_status st = KO_OK;
+    for (size_t c = 0; c < n->n_groups && st == KO_OK; c++)
+        st = cols[c] ? key_decode(cols[c], r, &p) : KO_ERR_INTERNAL;
+    for (size_t a = 0; a < n->n_aggs && st == KO_OK; a++) {
+        ko_vec *v = cols[n->n_groups + a];
+        st = v ? agg_result(&n->aggs[a], &t->st[a], g, v, r) : KO_ERR_INTERNAL;
+    }
+    return st;
+}
+
+ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
+{
+    const ko_pnode *n = t->node;
+    if (n->n_groups == 0) {
+        ko_status st = ensure_global_group(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    size_t nc = n->n_cols;
+    ko_vec **cols = calloc(nc ? nc : 1, sizeof(ko_vec *));
+    if (!cols || n->n_groups + n->n_aggs > nc) {
+        free(cols);
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    ko_status st = KO_OK;
+    for (size_t g0 = 0; g0 < t->n && st == KO_OK; g0 += KO_SQL_BATCH) {
+        size_t rows = t->n - g0;
+        if (rows > KO_SQL_BATCH)
+            rows = KO_SQL_BATCH;
+        for (size_t c = 0; c < nc && st == KO_OK; c++) {
+            cols[c] = ko_vec_new(&n->types[c]);
+            if (!cols[c] || ko_vec_reserve(cols[c], rows) != KO_OK)
+                st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+        }
+        for (size_t r = 0; r < rows && st == KO_OK; r++)
+            st = finish_row(t, (uint32_t)(g0 + r), cols, r);
+        if (st == KO_OK)
+            st = ko_rowset_add(out, cols, rows, q->err);
+        else
+            for (size_t c = 0; c < nc; c++)
+                ko_vec_free(cols[c]);
+        memset(cols, 0, nc * sizeof(ko_vec *));
+    }
+    free(cols);
+    return st;
+}

@@ -1,0 +1,951 @@
+/*
+ * join.c - hash joins and nested-loop joins (see join.h for the kinds).
+ *
+ * Build.  Before the pipeline of the probe side starts, the build input
+ * (kids[1]) runs to completion into a rowset.  Its key expressions are
+ * evaluated batch by batch (a plain column is used in place) and every row
+ * is threaded into a chained hash table: heads[hash & mask] -> next[row],
+ * with the full 64-bit hash kept per row so most mismatches cost one
+ * compare.  Rows with a NULL key are left out (they can never match)
+ * unless the key is null-safe.  The table, the rows and the key vectors
+ * are counted against the query's memory limit.
+ *
+ * Probe.  Every worker has its own state (key and residual evaluators,
+ * output vectors).  For each batch of the probe side it evaluates the keys,
+ * walks the chains and collects (probe row, build row) pairs; a full block
+ * of pairs is gathered into output vectors (fixed-width values copied,
+ * strings borrowed from the probe batch and the build rowset, which both
+ * outlive the push), filtered by the residual and pushed to the rest of
+ * the chain.  Outer, mark, semi and anti joins track which probe rows of
+ * the batch found a partner and emit the rest afterwards.  The hash table
+ * is read-only while probing, so workers share it without locks.
+ */
+#include "sql/join.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { NO_ROW = UINT32_MAX };
+
+struct ko_join_ht {
+    ko_rowset rows;
+    ko_vec ***keys; /* per build batch: key vectors (owned when computed) */
+    bool *key_owned;
+    uint32_t *rb, *rr; /* per build row: batch and row */
+    uint64_t *hash;
+    uint32_t *next, *heads;
+    uint64_t mask;
+    size_t n;          /* build rows */
+    bool has_null_key; /* null_aware: some build row has a NULL key 0 */
+    uint8_t *matched;  /* FULL: build rows that found a partner */
+    size_t mem;
+    /* one integer key: its values in a flat array (no vector calls) */
+    bool ikey;
+    int64_t *kval;
+    /* dynamic filter: the smallest and largest build key */
+    bool has_range;
+    uint32_t min_id, max_id;
+    ko_bexpr *saved_filter; /* the probe scan's filter before it */
+    ko_scan_spec *probe_scan;
+    ko_vec *bounds[2];
+};
+
+bool ko_join_streams(const ko_pnode *node)
+{
+    return node->kind == PN_JOIN && node->join && node->join->kind != KO_JOIN_FULL;
+}
+
+/* ------------------------------------------------------------- hashing */
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Hash of the keys of one row; false when a key that must not be NULL is
+ * NULL (the row can never match). */
+static bool key_hash(ko_vec **keys, const bool *null_eq, size_t n_keys, size_t row, uint64_t *h)
+{
+    uint64_t x = 0x12345;
+    for (size_t k = 0; k < n_keys; k++) {
+        if (!ko_vec_valid(keys[k], row) && !null_eq[k])
+            return false;
+        x = (x * 0x9E3779B97F4A7C15ULL) ^ ko_vec_hash(keys[k], row);
+    }
+    *h = mix64(x);
+    return true;
+}
+
+static bool keys_equal(ko_vec **a, size_t ra, ko_vec **b, size_t rb, size_t n_keys)
+{
+    for (size_t k = 0; k < n_keys; k++) {
+        bool va = ko_vec_valid(a[k], ra), vb = ko_vec_valid(b[k], rb);
+        if (va != vb)
+            return false;
+        if (va && ko_vec_cmp(a[k], ra, b[k], rb) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Whether a key type is read as int64 on the fast path. */
+static bool int_phys(const ko_sql_dtype *t)
+{
+    ko_sql_phys p = ko_sql_dtype_phys(t);
+    return p == KO_PHYS_I8 || p == KO_PHYS_I16 || p == KO_PHYS_I32 || p == KO_PHYS_I64;
+}
+
+static int64_t ival(const ko_vec *v, size_t row)
+{
+    size_t i = ko_vec_idx(v, row);
+    switch (ko_sql_dtype_phys(&v->type)) {
+    case KO_PHYS_I8:
+        return KO_VEC_DATA(v, const int8_t)[i];
+    case KO_PHYS_I16:
+        return KO_VEC_DATA(v, const int16_t)[i];
+    case KO_PHYS_I32:
+        return KO_VEC_DATA(v, const int32_t)[i];
+    default:
+        return KO_VEC_DATA(v, const int64_t)[i];
+    }
+}
+
+/* --------------------------------------------------------------- build */
+
+static void ht_free(ko_join_ht *ht, size_t n_keys)
+{
+    if (!ht)
+        return;
+    for (size_t i = 0; ht->keys && i < ht->rows.n; i++) {
+        for (size_t k = 0; ht->keys[i] && k < n_keys; k++)
+            if (ht->key_owned[i])
+                ko_vec_free(ht->keys[i][k]);
+        free(ht->keys[i]);
+    }
+    free(ht->keys);
+    free(ht->key_owned);
+    free(ht->rb);
+    free(ht->rr);
+    free(ht->hash);
+    free(ht->next);
+    free(ht->heads);
+    free(ht->matched);
+    free(ht->kval);
+    ko_vec_free(ht->bounds[0]);
+    ko_vec_free(ht->bounds[1]);
+    ko_rowset_free(&ht->rows);
+    free(ht);
+}
+
+void ko_join_release(ko_qctx *q, ko_pnode *node)
+{
+    if (!node->join || !node->join->ht)
+        return;
+    ko_join_ht *ht = node->join->ht;
+    if (ht->probe_scan)
+        ht->probe_scan->filter = ht->saved_filter;
+    ko_qctx_mem_release(q, ht->mem);
+    ht_free(node->join->ht, node->join->n_keys);
+    node->join->ht = NULL;
+}
+
+static bool all_cols(const ko_join_spec *j)
+{
+    for (size_t k = 0; k < j->n_keys; k++)
+        if (j->build_keys[k]->kind != BX_COL)
+            return false;
+    return true;
+}
+
+/* Key vectors of build batch bi: the columns themselves, or computed. */
+static ko_status build_keys(ko_qctx *q, const ko_join_spec *j, ko_join_ht *ht, size_t bi,
+                            ko_estate **es)
+{
+    const ko_batch *b = &ht->rows.batches[bi];
+    ko_vec **kv = calloc(j->n_keys ? j->n_keys : 1, sizeof(ko_vec *));
+    if (!kv)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    ht->keys[bi] = kv;
+    ht->key_owned[bi] = !all_cols(j);
+    if (!ht->key_owned[bi]) {
+        for (size_t k = 0; k < j->n_keys; k++)
+            kv[k] = b->cols[j->build_keys[k]->col];
+        return KO_OK;
+    }
+    uint32_t *sel = malloc(KO_SQL_BATCH * sizeof *sel);
+    ko_status st = sel ? KO_OK : KO_ERR_NOMEM;
+    for (size_t k = 0; k < j->n_keys && st == KO_OK; k++) {
+        kv[k] = ko_vec_new(&j->build_keys[k]->type);
+        if (!kv[k] || ko_vec_reserve(kv[k], b->n ? b->n : 1) != KO_OK)
+            st = KO_ERR_NOMEM;
+    }
+    for (size_t off = 0; off < b->n && st == KO_OK; off += KO_SQL_BATCH) {
+        size_t m = b->n - off;
+        if (m > KO_SQL_BATCH)
+            m = KO_SQL_BATCH;
+        for (size_t r = 0; r < m; r++)
+            sel[r] = (uint32_t)(off + r);
+        for (size_t k = 0; k < j->n_keys && st == KO_OK; k++) {
+            ko_vec *v = NULL;
+            st = ko_eval(q, es[k], b, sel, m, &v);
+            for (size_t r = 0; r < m && st == KO_OK; r++)
+                if (ko_vec_copy_row(kv[k], off + r, v, off + r) != KO_OK)
+                    st = KO_ERR_NOMEM;
+        }
+    }
+    free(sel);
+    if (st == KO_ERR_NOMEM)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    return st;
+}
+
+static ko_status ht_alloc(ko_qctx *q, ko_join_ht *ht, size_t n_batches, size_t n)
+{
+    size_t buckets = 16;
+    while (buckets < n * 2)
+        buckets <<= 1;
+    ht->mask = buckets - 1;
+    ht->keys = calloc(n_batches ? n_batches : 1, sizeof *ht->keys);
+    ht->key_owned = calloc(n_batches ? n_batches : 1, sizeof *ht->key_owned);
+    ht->rb = malloc((n ? n : 1) * sizeof *ht->rb);
+    ht->rr = malloc((n ? n : 1) * sizeof *ht->rr);
+    ht->hash = malloc((n ? n : 1) * sizeof *ht->hash);
+    ht->next = malloc((n ? n : 1) * sizeof *ht->next);
+    ht->heads = malloc(buckets * sizeof *ht->heads);
+    ht->matched = calloc(n ? n : 1, 1);
+    ht->kval = ht->ikey ? malloc((n ? n : 1) * sizeof *ht->kval) : NULL;
+    if ((ht->ikey && !ht->kval) || !ht->keys || !ht->key_owned || !ht->rb || !ht->rr || !ht->hash ||
+        !ht->next || !ht->heads || !ht->matched)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    memset(ht->heads, 0xff, buckets * sizeof *ht->heads);
+    ht->mem = n * (2 * sizeof(uint32_t) * 2 + sizeof(uint64_t) + 1) + buckets * sizeof(uint32_t);
+    return KO_OK;
+}
+
+/* Keeps the smallest and largest key (dynamic filter). */
+static void track_range(ko_join_ht *ht, ko_vec **kv, size_t r, uint32_t id)
+{
+    if (!ht->has_range) {
+        ht->min_id = ht->max_id = id;
+        ht->has_range = true;
+        return;
+    }
+    ko_vec **kl = ht->keys[ht->rb[ht->min_id]], **kh = ht->keys[ht->rb[ht->max_id]];
+    if (ko_vec_cmp(kv[0], r, kl[0], ht->rr[ht->min_id]) < 0)
+        ht->min_id = id;
+    if (ko_vec_cmp(kv[0], r, kh[0], ht->rr[ht->max_id]) > 0)
+        ht->max_id = id;
+}
+
+/* Threads the rows of batch bi into the table. */
+static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, size_t *row)
+{
+    const ko_batch *b = &ht->rows.batches[bi];
+    ko_vec **kv = ht->keys[bi];
+    for (size_t r = 0; r < b->n; r++) {
+        size_t id = (*row)++;
+        ht->rb[id] = (uint32_t)bi;
+        ht->rr[id] = (uint32_t)r;
+        ht->next[id] = NO_ROW;
+        uint64_t h = 0;
+        if (j->n_keys == 0)
+            continue;
+        if (ht->ikey && ko_vec_valid(kv[0], r)) {
+            ht->kval[id] = ival(kv[0], r);
+            h = mix64((uint64_t)ht->kval[id]);
+        } else if (!key_hash(kv, j->null_eq, j->n_keys, r, &h)) {
+            if (j->null_aware && !ko_vec_valid(kv[0], r))
+                ht->has_null_key = true;
+            continue;
+        }
+        if (j->n_keys == 1 && ko_vec_valid(kv[0], r))
+            track_range(ht, kv, r, (uint32_t)id);
+        ht->hash[id] = h;
+        size_t slot = h & ht->mask;
+        ht->next[id] = ht->heads[slot];
+        ht->heads[slot] = (uint32_t)id;
+    }
+}
+
+/* ------------------------------------------------------- dynamic filter */
+
+/* The scan column the probe key reads, following the probe chain. */
+static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
+{
+    while (n) {
+        if (n->kind == PN_SCAN) {
+            *out = col;
+            return n->scan;
+        }
+        if (n->kind == PN_PROJECT) {
+            const ko_bexpr *e = n->exprs[col];
+            if (e->kind != BX_COL || e->op != 0)
+                return NULL;
+            col = e->col;
+        } else if (ko_join_streams(n)) {
+            const ko_join_spec *j = n->join;
+            int nb = (int)n->kids[1]->n_cols;
+            if (j->kind != KO_JOIN_MARK && j->build_left)
+                col -= nb;
+            if (col < 0 || col >= (int)n->kids[0]->n_cols)
+                return NULL;
+        } else if (n->kind != PN_FILTER) {
+            return NULL;
+        }
+        n = n->kids[0];
+    }
+    return NULL;
+}
+
+static ko_bexpr *dyn_cmp(ko_qctx *q, int op, int col, ko_vec *v)
+{
+    ko_bexpr *c = ko_arena_calloc(q->arena, 1, sizeof *c);
+    ko_bexpr *k = ko_arena_calloc(q->arena, 1, sizeof *k);
+    ko_bexpr *e = ko_arena_calloc(q->arena, 1, sizeof *e);
+    ko_bexpr **args = ko_arena_calloc(q->arena, 2, sizeof(ko_bexpr *));
+    if (!c || !k || !e || !args)
+        return NULL;
+    *c = (ko_bexpr){.kind = BX_COL, .type = v->type, .col = col};
+    *k = (ko_bexpr){.kind = BX_CONST, .type = v->type, .value = v};
+    *e = (ko_bexpr){.kind = BX_CMP, .type = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN), .op = op};
+    args[0] = c;
+    args[1] = k;
+    e->args = args;
+    e->n_args = 2;
+    return e;
+}
+
+/* An inner or semi join: the probe scan only needs keys within the build
+ * side's [min, max]; added to its filter, it prunes files, row groups and
+ * pages of the probe side (restored on release). */
+static void dynamic_filter(ko_qctx *q, ko_pnode *node)
+{
+    ko_join_spec *j = node->join;
+    ko_join_ht *ht = j->ht;
+    bool semi = j->kind == KO_JOIN_MARK && j->want == 1;
+    if (!ht->has_range || j->n_keys != 1 || (j->kind != KO_JOIN_INNER && !semi) ||
+        j->probe_keys[0]->kind != BX_COL || j->null_eq[0])
+        return;
+    ko_sql_dtid id = j->build_keys[0]->type.id;
+    if (ko_sql_dtype_is_nested(id) || id == KO_SQL_DT_FLOAT || id == KO_SQL_DT_DOUBLE ||
+        id == KO_SQL_DT_BOOLEAN)
+        return;
+    int col = 0;
+    ko_scan_spec *sp = probe_column(node->kids[0], j->probe_keys[0]->col, &col);
+    if (!sp || sp->fixed_plan || !ko_sql_dtype_equal(&sp->types[col], &j->build_keys[0]->type))
+        return;
+    for (int k = 0; k < 2; k++) {
+        uint32_t rid = k ? ht->max_id : ht->min_id;
+        ht->bounds[k] = ko_vec_new(&sp->types[col]);
+        if (!ht->bounds[k] ||
+            ko_vec_copy_row(ht->bounds[k], 0, ht->keys[ht->rb[rid]][0], ht->rr[rid]) != KO_OK)
+            return;
+        ht->bounds[k]->is_const = true;
+    }
+    ko_bexpr *lo = dyn_cmp(q, OP_GE, col, ht->bounds[0]);
+    ko_bexpr *hi = dyn_cmp(q, OP_LE, col, ht->bounds[1]);
+    ko_bexpr *and = ko_arena_calloc(q->arena, 1, sizeof *and);
+    ko_bexpr **args = ko_arena_calloc(q->arena, 3, sizeof(ko_bexpr *));
+    if (!lo || !hi || !and || !args)
+        return;
+    size_t n = 0;
+    args[n++] = lo;
+    args[n++] = hi;
+    if (sp->filter)
+        args[n++] = sp->filter;
+    *and = (ko_bexpr){.kind = BX_AND, .type = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN)};
+    and->args = args;
+    and->n_args = n;
+    ht->saved_filter = sp->filter;
+    ht->probe_scan = sp;
+    sp->filter = and;
+    sp->ice_pred = NULL; /* derived again with the new bounds */
+}
+
+ko_status ko_join_build(ko_qctx *q, ko_pnode *node)
+{
+    ko_join_spec *j = node->join;
+    if (j->ht)
+        return KO_OK;
+    ko_join_ht *ht = calloc(1, sizeof *ht);
+    if (!ht)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    j->ht = ht;
+    ko_status st = ko_exec_collect(q, node->kids[1], &ht->rows);
+    if (st != KO_OK)
+        return st;
+    if (ht->rows.rows >= NO_ROW)
+        return ko_err_set(q->err, KO_ERR_NOMEM,
+                          "hash join: the build side has more than 4 billion rows");
+    ht->n = (size_t)ht->rows.rows;
+    ht->ikey = j->n_keys == 1 && !j->null_eq[0] && int_phys(&j->build_keys[0]->type) &&
+               int_phys(&j->probe_keys[0]->type);
+    st = ht_alloc(q, ht, ht->rows.n, ht->n);
+    size_t row_bytes = ht->n * (node->kids[1]->n_cols * 24 + 16);
+    if (st == KO_OK)
+        st = ko_qctx_mem(q, ht->mem + row_bytes, "a hash join");
+    ht->mem += row_bytes;
+    ko_estate **es = calloc(j->n_keys ? j->n_keys : 1, sizeof(ko_estate *));
+    if (st == KO_OK && !es)
+        st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    for (size_t k = 0; k < j->n_keys && st == KO_OK; k++)
+        if (ko_estate_new(j->build_keys[k], &es[k]) != KO_OK)
+            st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    size_t row = 0;
+    for (size_t bi = 0; bi < ht->rows.n && st == KO_OK; bi++) {
+        st = build_keys(q, j, ht, bi, es);
+        if (st == KO_OK)
+            ht_insert_batch(j, ht, bi, &row);
+    }
+    for (size_t k = 0; es && k < j->n_keys; k++)
+        ko_estate_free(es[k]);
+    free(es);
+    if (st == KO_OK)
+        dynamic_filter(q, node);
+    return st;
+}
+
+/* --------------------------------------------------------------- probe */
+
+typedef struct jlocal {
+    const ko_pnode *node;
+    const ko_join_spec *j;
+    size_t n_probe, n_build;
+    size_t n_pair;     /* columns of a gathered pair */
+    uint8_t *side;     /* per pair column: 0 probe, 1 build */
+    uint32_t *src;     /* per pair column: column of that side */
+    ko_vec **pv;       /* pair vectors */
+    ko_estate **pk;    /* probe key evaluators */
+    ko_estate *res;    /* residual */
+    uint32_t *pr, *bi; /* pairs */
+    size_t np;
+    uint32_t *sel;
+    uint8_t *matched; /* per probe row position */
+    size_t matched_cap;
+    ko_vec *mark;
+    ko_vec **mcols; /* MARK output columns: probe columns + mark */
+    ko_vec **ocols; /* sparse output columns */
+    uint32_t *psel; /* sparse output selection */
+} jlocal;
+
+void ko_join_local_free(void *local)
+{
+    jlocal *l = local;
+    if (!l)
+        return;
+    for (size_t c = 0; l->pv && c < l->n_pair; c++)
+        ko_vec_free(l->pv[c]);
+    for (size_t k = 0; l->pk && k < l->j->n_keys; k++)
+        ko_estate_free(l->pk[k]);
+    ko_estate_free(l->res);
+    ko_vec_free(l->mark);
+    free(l->pv);
+    free(l->pk);
+    free(l->side);
+    free(l->src);
+    free(l->pr);
+    free(l->bi);
+    free(l->sel);
+    free(l->matched);
+    free(l->mcols);
+    free(l->ocols);
+    free(l->psel);
+    free(l);
+}
+
+/* The pair layout: the output order [left | right], or [probe | build]
+ * for MARK. */
+static void pair_layout(jlocal *l)
+{
+    const ko_join_spec *j = l->j;
+    size_t nl = j->build_left ? l->n_build : l->n_probe;
+    for (size_t c = 0; c < l->n_pair; c++) {
+        bool left = c < nl;
+        if (j->kind == KO_JOIN_MARK) {
+            l->side[c] = c < l->n_probe ? 0 : 1;
+            l->src[c] = (uint32_t)(c < l->n_probe ? c : c - l->n_probe);
+        } else {
+            l->side[c] = (uint8_t)(left == j->build_left);
+            l->src[c] = (uint32_t)(left ? c : c - nl);
+        }
+    }
+}
+
+void *ko_join_local_new(const ko_pnode *node)
+{
+    jlocal *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    const ko_join_spec *j = node->join;
+    l->node = node;
+    l->j = j;
+    l->n_probe = node->kids[0]->n_cols;
+    l->n_build = node->kids[1]->n_cols;
+    l->n_pair = l->n_probe + l->n_build;
+    size_t np = l->n_pair ? l->n_pair : 1;
+    l->side = calloc(np, 1);
+    l->src = calloc(np, sizeof *l->src);
+    l->pv = calloc(np, sizeof(ko_vec *));
+    l->pk = calloc(j->n_keys ? j->n_keys : 1, sizeof(ko_estate *));
+    l->pr = malloc(KO_SQL_BATCH * sizeof *l->pr);
+    l->bi = malloc(KO_SQL_BATCH * sizeof *l->bi);
+    l->sel = malloc(KO_SQL_BATCH * sizeof *l->sel);
+    l->mcols = calloc(l->n_probe + 1, sizeof(ko_vec *));
+    l->ocols = calloc(np, sizeof(ko_vec *));
+    l->psel = malloc(KO_SQL_BATCH * sizeof *l->psel);
+    bool ok = l->side && l->src && l->pv && l->pk && l->pr && l->bi && l->sel && l->mcols &&
+              l->ocols && l->psel;
+    if (ok)
+        pair_layout(l);
+    for (size_t c = 0; ok && c < l->n_pair; c++) {
+        const ko_pnode *k = node->kids[l->side[c]];
+        ok = (l->pv[c] = ko_vec_new(&k->types[l->src[c]])) != NULL;
+    }
+    for (size_t k = 0; ok && k < j->n_keys; k++)
+        ok = ko_estate_new(j->probe_keys[k], &l->pk[k]) == KO_OK;
+    if (ok && j->residual)
+        ok = ko_estate_new(j->residual, &l->res) == KO_OK;
+    if (ok && j->kind == KO_JOIN_MARK) {
+        ko_sql_dtype bt = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN);
+        ok = (l->mark = ko_vec_new(&bt)) != NULL;
+    }
+    if (!ok) {
+        ko_join_local_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+/* Copies one value (or a NULL when src is NULL) into row k of dst. */
+static ko_status put(ko_vec *dst, size_t k, const ko_vec *src, size_t row)
+{
+    ko_sql_phys p = ko_sql_dtype_phys(&dst->type);
+    if (p == KO_PHYS_LIST || p == KO_PHYS_NONE) {
+        if (src)
+            return ko_vec_copy_row(dst, k, src, row);
+        return ko_vec_set_null(dst, k);
+    }
+    size_t w = ko_sql_phys_size(p);
+    if (!src || !ko_vec_valid(src, row)) {
+        ko_vec_set_null_fast(dst, k);
+        memset(dst->data + k * w, 0, w);
+        return KO_OK;
+    }
+    size_t si = ko_vec_idx(src, row);
+    switch (w) {
+    case 1:
+        dst->data[k] = src->data[si];
+        break;
+    case 4:
+        KO_VEC_DATA(dst, uint32_t)[k] = KO_VEC_DATA(src, const uint32_t)[si];
+        break;
+    case 8:
+        KO_VEC_DATA(dst, uint64_t)[k] = KO_VEC_DATA(src, const uint64_t)[si];
+        break;
+    default:
+        memcpy(dst->data + k * w, src->data + si * w, w);
+        break;
+    }
+    return KO_OK;
+}
+
+/* Gathers the current pairs into the pair vectors (bi NO_ROW: NULLs;
+ * pr NO_ROW: NULLs on the probe side). */
+static ko_status gather(jlocal *l, const ko_batch *b, ko_batch *out)
+{
+    const ko_join_ht *ht = l->j->ht;
+    ko_status st = KO_OK;
+    for (size_t c = 0; c < l->n_pair && st == KO_OK; c++) {
+        ko_vec *d = l->pv[c];
+        st = ko_vec_reserve(d, KO_SQL_BATCH);
+        if (st == KO_OK)
+            st = ko_vec_validity_init(d, KO_SQL_BATCH);
+        uint32_t sc = l->src[c];
+        for (size_t k = 0; k < l->np && st == KO_OK; k++) {
+            if (l->side[c] == 0) {
+                st = put(d, k, l->pr[k] == NO_ROW ? NULL : b->cols[sc], l->pr[k]);
+            } else {
+                uint32_t id = l->bi[k];
+                const ko_vec *s = id == NO_ROW ? NULL : ht->rows.batches[ht->rb[id]].cols[sc];
+                st = put(d, k, s, id == NO_ROW ? 0 : ht->rr[id]);
+            }
+        }
+    }
+    *out = (ko_batch){l->np, NULL, 0, l->pv, l->n_pair};
+    return st == KO_OK ? KO_OK : KO_ERR_NOMEM;
+}
+
+/* Pairs with strictly increasing probe rows (each probe row met at most
+ * one build row): the probe columns are passed through as they are and
+ * only the build columns are gathered, at the probe rows' positions. */
+static bool sparse_ok(const jlocal *l)
+{
+    for (size_t k = 1; k < l->np; k++)
+        if (l->pr[k] <= l->pr[k - 1])
+            return false;
+    return l->np > 0 && l->pr[0] != NO_ROW;
+}
+
+static ko_status gather_sparse(jlocal *l, const ko_batch *b, ko_batch *out)
+{
+    const ko_join_ht *ht = l->j->ht;
+    size_t n = b->n ? b->n : 1;
+    ko_status st = KO_OK;
+    for (size_t c = 0; c < l->n_pair && st == KO_OK; c++) {
+        uint32_t sc = l->src[c];
+        if (l->side[c] == 0) {
+            l->ocols[c] = b->cols[sc];
+            continue;
+        }
+        ko_vec *d = l->pv[c];
+        l->ocols[c] = d;
+        st = ko_vec_reserve(d, n);
+        if (st == KO_OK)
+            st = ko_vec_validity_init(d, n);
+        for (size_t k = 0; k < l->np && st == KO_OK; k++) {
+            uint32_t id = l->bi[k];
+            const ko_vec *s = id == NO_ROW ? NULL : ht->rows.batches[ht->rb[id]].cols[sc];
+            st = put(d, l->pr[k], s, id == NO_ROW ? 0 : ht->rr[id]);
+        }
+    }
+    memcpy(l->psel, l->pr, l->np * sizeof *l->psel);
+    *out = (ko_batch){b->n, l->psel, l->np, l->ocols, l->n_pair};
+    return st == KO_OK ? KO_OK : KO_ERR_NOMEM;
+}
+
+typedef struct probe_ctx {
+    ko_qctx *q;
+    jlocal *l;
+    const ko_batch *b;
+    ko_status (*next)(void *ctx, const ko_batch *b);
+    void *ctx;
+} probe_ctx;
+
+/* Gathers, filters and (INNER / LEFT / FULL) emits the collected pairs;
+ * marks the probe rows that found a partner. */
+static ko_status flush(probe_ctx *p)
+{
+    jlocal *l = p->l;
+    if (!l->np)
+        return KO_OK;
+    ko_batch out;
+    bool sparse = l->j->kind != KO_JOIN_FULL && sparse_ok(l);
+    ko_status st = sparse ? gather_sparse(l, p->b, &out) : gather(l, p->b, &out);
+    if (st != KO_OK)
+        return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a hash join");
+    size_t m = l->np;
+    if (l->res) {
+        st = ko_eval_filter(p->q, l->res, &out, out.sel, l->np, l->sel, &m);
+        out.sel = l->sel;
+        out.n_sel = m;
+    }
+    for (size_t k = 0; k < m && st == KO_OK; k++) {
+        size_t i = out.sel ? out.sel[k] : k;
+        if (sparse) {
+            l->matched[i] = 1;
+            continue;
+        }
+        l->matched[l->pr[i]] = 1;
+        if (l->j->kind == KO_JOIN_FULL)
+            l->j->ht->matched[l->bi[i]] = 1;
+    }
+    l->np = 0;
+    if (st != KO_OK || l->j->kind == KO_JOIN_MARK || !m)
+        return st;
+    return p->next(p->ctx, &out);
+}
+
+static ko_status add_pair(probe_ctx *p, uint32_t pr, uint32_t bi)
+{
+    jlocal *l = p->l;
+    l->pr[l->np] = pr;
+    l->bi[l->np++] = bi;
+    return l->np == KO_SQL_BATCH ? flush(p) : KO_OK;
+}
+
+/* Whether a MARK / semi / anti join without residual can skip pairs. */
+static bool mark_only(const jlocal *l)
+{
+    return l->j->kind == KO_JOIN_MARK && !l->res;
+}
+
+static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
+{
+    jlocal *l = p->l;
+    const ko_join_ht *ht = l->j->ht;
+    if (!ko_vec_valid(kv, r))
+        return KO_OK;
+    int64_t key = ival(kv, r);
+    ko_status st = KO_OK;
+    for (uint32_t id = ht->heads[mix64((uint64_t)key) & ht->mask]; id != NO_ROW && st == KO_OK;
+         id = ht->next[id]) {
+        if (ht->kval[id] != key)
+            continue;
+        if (mark_only(l)) {
+            l->matched[r] = 1;
+            return KO_OK;
+        }
+        st = add_pair(p, (uint32_t)r, id);
+    }
+    return st;
+}
+
+static ko_status probe_row_hash(probe_ctx *p, ko_vec **kv, size_t r)
+{
+    if (p->l->j->ht->ikey)
+        return probe_row_int(p, kv[0], r);
+    jlocal *l = p->l;
+    const ko_join_spec *j = l->j;
+    const ko_join_ht *ht = j->ht;
+    uint64_t h;
+    if (!key_hash(kv, j->null_eq, j->n_keys, r, &h))
+        return KO_OK;
+    ko_status st = KO_OK;
+    for (uint32_t id = ht->heads[h & ht->mask]; id != NO_ROW && st == KO_OK; id = ht->next[id]) {
+        if (ht->hash[id] != h || !keys_equal(kv, r, ht->keys[ht->rb[id]], ht->rr[id], j->n_keys))
+            continue;
+        if (mark_only(l)) {
+            l->matched[r] = 1;
+            return KO_OK;
+        }
+        st = add_pair(p, (uint32_t)r, id);
+    }
+    return st;
+}
+
+static ko_status probe_pairs(probe_ctx *p, ko_vec **kv)
+{
+    const ko_batch *b = p->b;
+    jlocal *l = p->l;
+    size_t live = ko_batch_live(b);
+    ko_status st = KO_OK;
+    for (size_t k = 0; k < live && st == KO_OK; k++) {
+        size_t r = ko_batch_row(b, k);
+        if (l->j->n_keys) {
+            st = probe_row_hash(p, kv, r);
+            continue;
+        }
+        /* nested loops: every build row */
+        for (size_t id = 0; id < l->j->ht->n && st == KO_OK; id++) {
+            if (mark_only(l)) {
+                l->matched[r] = 1;
+                break;
+            }
+            st = add_pair(p, (uint32_t)r, (uint32_t)id);
+        }
+    }
+    return st == KO_OK ? flush(p) : st;
+}
+
+/* LEFT / FULL: probe rows without a partner, padded with NULLs. */
+static ko_status emit_unmatched(probe_ctx *p)
+{
+    jlocal *l = p->l;
+    const ko_batch *b = p->b;
+    size_t live = ko_batch_live(b);
+    ko_status st = KO_OK;
+    for (size_t k = 0; k < live && st == KO_OK; k++) {
+        size_t r = ko_batch_row(b, k);
+        if (l->matched[r])
+            continue;
+        l->pr[l->np] = (uint32_t)r;
+        l->bi[l->np++] = NO_ROW;
+        if (l->np == KO_SQL_BATCH) {
+            ko_batch out;
+            st = gather(l, b, &out);
+            if (st != KO_OK)
+                return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a hash join");
+            l->np = 0;
+            st = p->next(p->ctx, &out);
+        }
+    }
+    if (st == KO_OK && l->np) {
+        ko_batch out;
+        st = gather(l, b, &out);
+        l->np = 0;
+        if (st == KO_OK)
+            st = p->next(p->ctx, &out);
+    }
+    return st;
+}
+
+/* The mark of an unmatched probe row: false, or NULL under IN semantics
+ * when the probe key is NULL or the build side holds a NULL. */
+static bool mark_null(const jlocal *l, ko_vec **kv, size_t r)
+{
+    const ko_join_spec *j = l->j;
+    if (!j->null_aware || j->ht->n == 0 || j->n_keys == 0)
+        return false;
+    return j->ht->has_null_key || !ko_vec_valid(kv[0], r);
+}
+
+static ko_status emit_mark(probe_ctx *p, ko_vec **kv)
+{
+    jlocal *l = p->l;
+    const ko_batch *b = p->b;
+    size_t live = ko_batch_live(b);
+    if (ko_vec_reserve(l->mark, b->n ? b->n : 1) != KO_OK ||
+        ko_vec_validity_init(l->mark, b->n ? b->n : 1) != KO_OK)
+        return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a join");
+    uint32_t *sel = malloc((live ? live : 1) * sizeof *sel);
+    if (!sel)
+        return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a join");
+    size_t m = 0;
+    for (size_t k = 0; k < live; k++) {
+        size_t r = ko_batch_row(b, k);
+        bool null = !l->matched[r] && mark_null(l, kv, r);
+        l->mark->data[r] = l->matched[r];
+        if (null)
+            ko_vec_set_null_fast(l->mark, r);
+        if (l->j->want < 0 || (!null && l->mark->data[r] == l->j->want))
+            sel[m++] = (uint32_t)r;
+    }
+    for (size_t c = 0; c < l->n_probe; c++)
+        l->mcols[c] = b->cols[c];
+    l->mcols[l->n_probe] = l->mark;
+    ko_batch out = {b->n, sel, m, l->mcols, l->n_probe + 1};
+    ko_status st = m ? p->next(p->ctx, &out) : KO_OK;
+    free(sel);
+    return st;
+}
+
+static ko_status grow_matched(jlocal *l, size_t n)
+{
+    if (n > l->matched_cap) {
+        uint8_t *m = realloc(l->matched, n);
+        if (!m)
+            return KO_ERR_NOMEM;
+        l->matched = m;
+        l->matched_cap = n;
+    }
+    memset(l->matched, 0, n);
+    return KO_OK;
+}
+
+ko_status ko_join_probe(ko_qctx *q, ko_pnode *node, void *local, const ko_batch *b,
+                        ko_status (*next)(void *ctx, const ko_batch *b), void *ctx)
+{
+    jlocal *l = local;
+    const ko_join_spec *j = node->join;
+    size_t live = ko_batch_live(b);
+    ko_vec *kv[16] = {0};
+    if (j->n_keys > 16)
+        return ko_err_set(q->err, KO_ERR_UNSUPPORTED, "a join on more than 16 keys");
+    if (grow_matched(l, b->n ? b->n : 1) != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
+    ko_status st = KO_OK;
+    for (size_t k = 0; k < j->n_keys && st == KO_OK; k++)
+        st = ko_eval(q, l->pk[k], b, b->sel, live, &kv[k]);
+    probe_ctx p = {q, l, b, next, ctx};
+    if (st == KO_OK && j->ht->n)
+        st = probe_pairs(&p, kv);
+    if (st != KO_OK)
+        return st;
+    if (j->kind == KO_JOIN_LEFT || j->kind == KO_JOIN_FULL)
+        return emit_unmatched(&p);
+    if (j->kind == KO_JOIN_MARK)
+        return emit_mark(&p, kv);
+    return KO_OK;
+}
+
+/* ---------------------------------------------------------- FULL join */
+
+typedef struct mat_ctx {
+    ko_qctx *q;
+    ko_rowset *out;
+} mat_ctx;
+
+static ko_status mat_push(void *ctx, const ko_batch *b)
+{
+    mat_ctx *m = ctx;
+    return ko_rowset_append(m->out, b, m->q->err);
+}
+
+/* Build rows never matched, padded with NULLs on the probe side. */
+static ko_status full_rest(ko_qctx *q, jlocal *l, ko_rowset *out)
+{
+    const ko_join_ht *ht = l->j->ht;
+    ko_status st = KO_OK;
+    ko_batch none = {0, NULL, 0, NULL, 0};
+    for (size_t id = 0; id < ht->n && st == KO_OK; id++) {
+        if (ht->matched[id])
+            continue;
+        l->pr[l->np] = NO_ROW;
+        l->bi[l->np++] = (uint32_t)id;
+        if (l->np == KO_SQL_BATCH) {
+            ko_batch o;
+            st = gather(l, &none, &o);
+            l->np = 0;
+            if (st == KO_OK)
+                st = ko_rowset_append(out, &o, q->err);
+        }
+    }
+    if (st == KO_OK && l->np) {
+        ko_batch o;
+        st = gather(l, &none, &o);
+        l->np = 0;
+        if (st == KO_OK)
+            st = ko_rowset_append(out, &o, q->err);
+    }
+    return st;
+}
+
+static ko_status full_probe(ko_qctx *q, ko_pnode *node, jlocal *l, const ko_rowset *in,
+                            ko_rowset *out)
+{
+    mat_ctx m = {q, out};
+    ko_status st = KO_OK;
+    uint32_t *sel = malloc(KO_SQL_BATCH * sizeof *sel);
+    if (!sel)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
+    for (size_t i = 0; i < in->n && st == KO_OK; i++) {
+        const ko_batch *b = &in->batches[i];
+        for (size_t off = 0; off < b->n && st == KO_OK; off += KO_SQL_BATCH) {
+            size_t n = b->n - off;
+            if (n > KO_SQL_BATCH)
+                n = KO_SQL_BATCH;
+            for (size_t k = 0; k < n; k++)
+                sel[k] = (uint32_t)(off + k);
+            ko_batch s = {b->n, sel, n, b->cols, b->n_cols};
+            st = ko_join_probe(q, node, l, &s, mat_push, &m);
+        }
+    }
+    free(sel);
+    return st;
+}
+
+ko_status ko_join_materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
+{
+    ko_rowset in = {0};
+    ko_status st = ko_join_build(q, node);
+    if (st == KO_OK)
+        st = ko_exec_collect(q, node->kids[0], &in);
+    jlocal *l = st == KO_OK ? ko_join_local_new(node) : NULL;
+    if (st == KO_OK && !l)
+        st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
+    out->n_cols = node->n_cols;
+    out->types = node->types;
+    if (st == KO_OK)
+        st = full_probe(q, node, l, &in, out);
+    if (st == KO_OK)
+        st = full_rest(q, l, out);
+    ko_join_local_free(l);
+    ko_rowset_free(&in);
+    ko_join_release(q, node);
+    return st;
+}
+
+ko_status ko_join_describe(const ko_pnode *node, ko_buf *out)
+{
+    static const char *const kinds[] = {"?", "INNER", "LEFT", "FULL", "MARK"};
+    const ko_join_spec *j = node->join;
+    const char *k = (unsigned)j->kind < 5 ? kinds[j->kind] : "?";
+    if (j->kind == KO_JOIN_MARK && j->want >= 0)
+        k = j->want ? "SEMI" : "ANTI";
+    return ko_buf_appendf(
+        out, " %s%s keys=%zu%s build=%s est=%.0f", k, j->n_keys ? "" : " (nested loops)", j->n_keys,
+        j->residual ? " residual" : "", j->build_left ? "left" : "right", j->est_rows);
+}
