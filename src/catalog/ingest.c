@@ -139,6 +139,7 @@ static ko_status claim_body(ko_cat *cat, void *ctx, ko_err *err)
 }
 
 ko_status ko_cat_ingest_claim(ko_cat *cat, const ko_cat_ingest *want, int64_t lease_us, ko_arena *a,
+                              // NOLINTNEXTLINE(readability-non-const-parameter): set via claim_ctx
                               ko_cat_ingest *out, ko_cat_claim *result, ko_err *err)
 {
     ko_status s = cat_check_name("ingest id", want->id, err);
@@ -275,6 +276,7 @@ static ko_status list_body(ko_cat *cat, void *ctx, ko_err *err)
 }
 
 ko_status ko_cat_ingest_list(ko_cat *cat, const char *ns, const char *name, size_t limit,
+                             // NOLINTNEXTLINE(readability-non-const-parameter): set via read_ctx
                              ko_arena *a, ko_cat_ingest **out, size_t *n, ko_err *err)
 {
     if ((ns == NULL) != (name == NULL))

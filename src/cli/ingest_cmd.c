@@ -138,7 +138,7 @@ static void show_progress(void *ctx, const ko_ingest_counts *c)
     fprintf(stderr, "\ringest: %lld received, %lld written, %lld rejected, %.1f MB (%.1f MB/s)   ",
             (long long)c->received, (long long)c->written, (long long)c->rejected,
             (double)c->bytes / 1e6, secs > 0 ? (double)c->bytes / 1e6 / secs : 0.0);
-    fflush(stderr);
+    (void)fflush(stderr);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -205,7 +205,7 @@ static int ingest(const args *a, ko_cat *cat, ko_store *store, ko_err *err)
     else if (in)
         ko_ingest_abort(in, err->msg);
     if (a->progress)
-        fputc('\n', stderr);
+        (void)fputc('\n', stderr);
     ko_arena_free(&arena);
     if (st != KO_OK) {
         json_decref(record);

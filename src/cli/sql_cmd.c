@@ -37,37 +37,73 @@ typedef struct sql_args {
     ko_sql_options opts;
 } sql_args;
 
+static bool parse_format(const char *v, ko_sql_format *fmt)
+{
+    static const struct {
+        const char *name;
+        ko_sql_format fmt;
+    } names[] = {{"csv", KO_SQL_FMT_CSV},
+                 {"jsonl", KO_SQL_FMT_JSONL},
+                 {"table", KO_SQL_FMT_TABLE},
+                 {"parquet", KO_SQL_FMT_PARQUET}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(v, names[i].name) == 0) {
+            *fmt = names[i].fmt;
+            return true;
+        }
+    return false;
+}
+
+/* A thread count: 0 (all cores) to 1024. */
+static bool parse_threads(const char *v, int *out)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 0 || n > 1024)
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+/* Seconds, fractions allowed; 0 means no limit. */
+static bool parse_seconds(const char *v, double *out)
+{
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= 0))
+        return false;
+    *out = d;
+    return true;
+}
+
 static int parse_args(int argc, char **argv, sql_args *a)
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--format") == 0 && v) {
-            a->fmt = strcmp(v, "csv") == 0       ? KO_SQL_FMT_CSV
-                     : strcmp(v, "jsonl") == 0   ? KO_SQL_FMT_JSONL
-                     : strcmp(v, "table") == 0   ? KO_SQL_FMT_TABLE
-                     : strcmp(v, "parquet") == 0 ? KO_SQL_FMT_PARQUET
-                                                 : (ko_sql_format)-1;
-            if ((int)a->fmt < 0)
+        if (!arg)
+            return -1;
+        if (strcmp(arg, "--format") == 0 && v) {
+            if (!parse_format(argv[++i], &a->fmt))
                 return -1;
-            i++;
-        } else if (strcmp(argv[i], "--output") == 0 && v) {
+        } else if (strcmp(arg, "--output") == 0 && v) {
             a->output = argv[++i];
-        } else if (strcmp(argv[i], "--threads") == 0 && v) {
-            a->opts.threads = atoi(argv[++i]);
-        } else if (strcmp(argv[i], "--memory-limit") == 0 && v) {
+        } else if (strcmp(arg, "--threads") == 0 && v) {
+            if (!parse_threads(argv[++i], &a->opts.threads))
+                return -1;
+        } else if (strcmp(arg, "--memory-limit") == 0 && v) {
             if (!ko_sql_parse_size(argv[++i], &a->opts.memory_limit))
                 return -1;
-        } else if (strcmp(argv[i], "--timeout") == 0 && v) {
-            a->opts.timeout_s = atof(argv[++i]);
-        } else if (strcmp(argv[i], "-f") == 0 && v) {
+        } else if (strcmp(arg, "--timeout") == 0 && v) {
+            if (!parse_seconds(argv[++i], &a->opts.timeout_s))
+                return -1;
+        } else if (strcmp(arg, "-f") == 0 && v) {
             a->file = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return -1;
-        } else if (!a->text) {
-            a->text = argv[i];
+        } else if (!a->text && !(arg[0] == '-' && arg[1])) {
+            a->text = arg;
         } else {
-            return -1;
+            return -1; /* an unknown option, or a second statement argument */
         }
     }
     return 0;
@@ -90,7 +126,7 @@ int ko_cli_sql(int argc, char **argv)
         else {
             st = read_all(f, &text, &err);
             if (f != stdin)
-                fclose(f);
+                (void)fclose(f);
         }
     }
     ko_store *store = NULL;
@@ -124,7 +160,7 @@ int ko_cli_sql(int argc, char **argv)
     ko_sql_renderer_free(r);
     ko_sql_session_close(s);
     if (out && out != stdout)
-        fclose(out);
+        (void)fclose(out);
     ko_cat_close(cat);
     ko_store_close(store);
     ko_buf_free(&text);

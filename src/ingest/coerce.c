@@ -310,7 +310,7 @@ static bool parse_time(const char *s, size_t n, int64_t *us)
             frac += (s[i] - '0') * scale;
         }
     }
-    *us = ((int64_t)h * 3600 + m * 60 + sec) * 1000000 + frac;
+    *us = ((int64_t)h * 3600 + (int64_t)m * 60 + sec) * 1000000 + frac;
     return true;
 }
 

@@ -359,7 +359,7 @@ static bool dup_key(jp *p, uint32_t obj, size_t off, size_t len)
 
 static ki_reason jp_member(jp *p, uint32_t obj)
 {
-    size_t koff, klen;
+    size_t koff = 0, klen = 0;
     if (p->i >= p->n)
         return jp_fail(p, KI_TRUNCATED, "text ends inside an object");
     if (p->s[p->i] != '"')
@@ -381,7 +381,7 @@ static ki_reason jp_member(jp *p, uint32_t obj)
     if (p->s[p->i] != ':')
         return jp_fail(p, KI_INVALID_JSON, "expected ':'");
     p->i++;
-    uint32_t v;
+    uint32_t v = 0;
     r = jp_value(p, &v);
     if (r != KI_OK)
         return r;
@@ -405,7 +405,7 @@ static ki_reason jp_container(jp *p, uint32_t idx, bool is_obj)
         if (is_obj) {
             r = jp_member(p, idx);
         } else {
-            uint32_t v;
+            uint32_t v = 0;
             r = jp_value(p, &v);
             if (r == KI_OK)
                 link_child(p, idx, v);
@@ -458,7 +458,7 @@ static ki_reason jp_value(jp *p, uint32_t *idx)
     }
     if (c == '"') {
         p->i++;
-        size_t off, len;
+        size_t off = 0, len = 0;
         r = jp_string(p, &off, &len);
         if (r == KI_OK && !jp_node(p, KI_J_STR, idx))
             return KI_INVALID_JSON;

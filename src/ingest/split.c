@@ -230,6 +230,8 @@ static ko_status csv_end_field(ki_csv *c, bool quoted, ko_err *err)
         const ki_field *prev = (const ki_field *)c->fields.data + nf - 1;
         start = (size_t)(uintptr_t)prev->p + prev->len;
     }
+    /* An offset kept in the pointer field; rebased onto c->data at emit. */
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): an offset, never dereferenced as is
     f.p = (const char *)(uintptr_t)start;
     f.len = c->data.len - start;
     if (ko_buf_append(&c->fields, &f, sizeof f) != KO_OK)
@@ -381,7 +383,7 @@ static ko_status csv_bom(ki_csv *c, uint8_t b, ki_rec_fn fn, void *ctx, ko_err *
     }
     c->started = true;
     ko_status st = KO_OK;
-    for (int k = 0; k < c->bom && st == KO_OK; k++)
+    for (int k = 0; k < c->bom && k < (int)sizeof BOM && st == KO_OK; k++)
         st = csv_take(c, BOM[k], fn, ctx, err);
     return st == KO_OK ? csv_take(c, b, fn, ctx, err) : st;
 }
@@ -399,7 +401,7 @@ ko_status ki_csv_end(ki_csv *c, ki_rec_fn fn, void *ctx, ko_err *err)
     ko_status st = KO_OK;
     if (!c->started) { /* a source of 1 or 2 bytes that began like a BOM */
         c->started = true;
-        for (int k = 0; k < c->bom && st == KO_OK; k++)
+        for (int k = 0; k < c->bom && k < (int)sizeof BOM && st == KO_OK; k++)
             st = csv_take(c, BOM[k], fn, ctx, err);
         if (st != KO_OK)
             return st;

@@ -444,7 +444,8 @@ static uint64_t key_hash(const uint8_t *p, size_t n)
         h = mix(h, x);
     }
     uint64_t x = 0;
-    memcpy(&x, p, n);
+    if (n)
+        memcpy(&x, p, n);
     return mix(h, x);
 }
 

@@ -282,6 +282,7 @@ static ko_status bind_expr(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 static ko_status bind_subquery(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 static ko_status outer_column(binder *b, const ko_sql_expr *x, ko_bexpr **out, bool *done);
 static ko_status bind_window(binder *b, const ko_sql_expr *x, ko_bexpr **out);
+static ko_status bind_list_literal(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 
 static ko_status lit_int(binder *b, int64_t i, ko_bexpr **out)
 {
@@ -1501,6 +1502,8 @@ static ko_status bind_subscript(binder *b, const ko_sql_expr *x, ko_bexpr **out)
         st = bind_expr(b, x->subscript.index, &args[1]);
     if (st != KO_OK)
         return st;
+    if (!args[0] || !args[1])
+        return nomem(b);
     if (args[0]->type.id == KO_SQL_DT_MAP && args[0]->type.nested)
         return bind_map_value(b, x, args[0], args[1], out);
     if (args[0]->type.id == KO_SQL_DT_LIST)
@@ -1623,6 +1626,8 @@ static ko_status bind_expr(binder *b, const ko_sql_expr *x, ko_bexpr **out)
     }
     case KO_SQL_E_STAR:
         return berr(b, x->pos, KO_ERR_INVALID, "Binder Error: * is not allowed here");
+    case KO_SQL_E_LIST: /* issue 6: bind_tablefunc.inc */
+        return bind_list_literal(b, x, out);
     case KO_SQL_E_SUBQUERY: /* issue 6: bind_subquery.inc */
     case KO_SQL_E_EXISTS:
     case KO_SQL_E_IN_QUERY:

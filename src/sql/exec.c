@@ -71,6 +71,9 @@ void ko_qctx_fail(ko_qctx *q, const ko_err *err)
 
 /* ---------------------------------------------------------- rowsets */
 
+/* Rows a top-N collector holds before it drops those out of the top. */
+enum { TOPN_PRUNE = 64 * 1024 };
+
 static size_t min_size(size_t a, size_t b)
 {
     return a < b ? a : b;
@@ -385,6 +388,35 @@ static ko_pnode *split_chain(ko_pnode *node, ko_pnode **ops, size_t *n_ops)
     return node;
 }
 
+/* Joins with a tail (join.c: FULL, build-side outer and mark joins): after
+ * the pipeline, their remaining build rows go through the ops above them
+ * into the sink, in one thread, bottom join first. */
+static ko_status tail_push(void *ctx, const ko_batch *b)
+{
+    wlocal *l = ctx;
+    return chain_run(l->w->q, &l->ch, 0, b, wl_push, l);
+}
+
+static ko_status run_tail(ko_qctx *q, ko_pnode **ops, size_t n_ops, size_t i, const sink_if *sink)
+{
+    worker_ctx w = {.q = q, .ops = ops + i + 1, .n_ops = n_ops - i - 1, .sink = sink};
+    wlocal l = {&w, {0}, NULL};
+    void *jl = ko_join_local_new(ops[i]);
+    ko_status st = chain_init(&l.ch, w.ops, w.n_ops);
+    l.sl = st == KO_OK ? sink->local_new(sink->g) : NULL;
+    if (st != KO_OK || !l.sl || !jl)
+        st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory");
+    if (st == KO_OK)
+        st = ko_join_tail(q, ops[i], jl, tail_push, &l);
+    if (st == KO_OK)
+        st = sink->combine(sink->g, l.sl);
+    if (l.sl)
+        sink->local_free(l.sl);
+    chain_free(&l.ch);
+    ko_join_local_free(jl);
+    return st;
+}
+
 static ko_status run_into(ko_qctx *q, ko_pnode *node, const sink_if *sink)
 {
     ko_pnode *ops[64];
@@ -396,6 +428,9 @@ static ko_status run_into(ko_qctx *q, ko_pnode *node, const sink_if *sink)
             st = ko_join_build(q, ops[i]);
     if (st == KO_OK)
         st = exec_source(q, src, ops, n_ops, sink);
+    for (size_t i = 0; i < n_ops && st == KO_OK; i++)
+        if (ops[i]->kind == PN_JOIN && ko_join_has_tail(ops[i]))
+            st = run_tail(q, ops, n_ops, i, sink);
     for (size_t i = n_ops; i-- > 0;) /* reverse: dynamic filters nest */
         if (ops[i]->kind == PN_JOIN)
             ko_join_release(q, ops[i]);
@@ -409,6 +444,7 @@ typedef struct collect_g {
     ko_rowset *rs;
     int64_t limit; /* stop after this many rows (-1: all) */
     _Atomic bool *stop;
+    const ko_pnode *topn; /* a SORT with a limit: each worker keeps its top rows only */
 } collect_g;
 
 typedef struct collect_l {
@@ -434,6 +470,10 @@ static ko_status collect_push(void *local, const ko_batch *b)
     ko_status st = ko_rowset_append(&l->rs, b, l->g->q->err);
     if (st == KO_OK && l->g->limit >= 0 && (int64_t)l->rs.rows >= l->g->limit && l->g->stop)
         *l->g->stop = true;
+    const ko_pnode *t = l->g->topn;
+    /* top-N: the top rows of a part are all the whole can take from it */
+    if (st == KO_OK && t && l->rs.rows >= TOPN_PRUNE && l->rs.rows >= 4 * (uint64_t)t->limit)
+        st = ko_sort_rowset(l->g->q, &l->rs, t->keys, t->n_keys, t->limit);
     return st;
 }
 
@@ -659,11 +699,25 @@ static ko_status exec_source(ko_qctx *q, ko_pnode *src, ko_pnode **ops, size_t n
 static ko_status collect_into(ko_qctx *q, ko_pnode *child, ko_rowset *out, int64_t limit)
 {
     _Atomic bool stop = false;
-    collect_g g = {q, out, limit, &stop};
+    collect_g g = {q, out, limit, &stop, NULL};
     sink_if s = {collect_new, collect_push, collect_combine, collect_free, &g};
     out->n_cols = child->n_cols;
     out->types = child->types;
     return run_into(q, child, &s);
+}
+
+/* The input of a SORT; with a limit (top-N), rows that cannot make the top
+ * are dropped as they come (the sort then runs over the survivors). */
+static ko_status collect_sorted(ko_qctx *q, ko_pnode *node, ko_rowset *out)
+{
+    if (node->limit < 0)
+        return collect_into(q, node->kids[0], out, -1);
+    _Atomic bool stop = false;
+    collect_g g = {q, out, -1, &stop, node};
+    sink_if s = {collect_new, collect_push, collect_combine, collect_free, &g};
+    out->n_cols = node->kids[0]->n_cols;
+    out->types = node->kids[0]->types;
+    return run_into(q, node->kids[0], &s);
 }
 
 static ko_status mat_agg(ko_qctx *q, ko_pnode *node, ko_rowset *out)
@@ -774,7 +828,7 @@ static ko_status materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
         st = mat_agg(q, node, out);
         break;
     case PN_SORT:
-        st = collect_into(q, node->kids[0], out, -1);
+        st = collect_sorted(q, node, out);
         out->n_cols = node->n_cols;
         out->types = node->types;
         if (st == KO_OK)
@@ -788,10 +842,6 @@ static ko_status materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
         break;
     case PN_WINDOW: /* window.c */
         st = ko_window_materialise(q, node, out);
-        break;
-    case PN_JOIN: /* FULL joins are breakers (join.c); the others stream */
-        st = ko_join_streams(node) ? collect_into(q, node, out, -1)
-                                   : ko_join_materialise(q, node, out);
         break;
     case PN_VALUES:
         st = mat_values(q, node, out);

@@ -223,7 +223,7 @@ static uint64_t hash_bytes(const void *p, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    if (n) /* an empty string's pointer may be NULL */
+    if (n) /* b may be NULL for an empty string */
         memcpy(&w, b, n);
     return mix64(h ^ w);
 }

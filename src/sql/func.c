@@ -131,6 +131,7 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t cur = row[j];
+            // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): i <= strlen(a)
             size_t sub = prev + (a[i - 1] != b[j - 1]);
             size_t del = row[j] + 1, ins = row[j - 1] + 1;
             row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
@@ -320,6 +321,7 @@ static ko_status fn_octet_length(const ko_sql_fn_ctx *ctx, ko_vec *const *args, 
     return KO_OK;
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type */
 #define ABS_INT(NAME, T, MINV)                                                           \
     static ko_status NAME(const ko_sql_fn_ctx *ctx, ko_vec *const *args, size_t n_args,  \
                           const uint32_t *sel, size_t n_sel, size_t n_rows, ko_vec *out) \
@@ -343,6 +345,7 @@ ABS_INT(fn_abs_i8, int8_t, INT8_MIN)
 ABS_INT(fn_abs_i16, int16_t, INT16_MIN)
 ABS_INT(fn_abs_i32, int32_t, INT32_MIN)
 ABS_INT(fn_abs_i64, int64_t, INT64_MIN)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static ko_status fn_abs_f64(const ko_sql_fn_ctx *ctx, ko_vec *const *args, size_t n_args,
                             const uint32_t *sel, size_t n_sel, size_t n_rows, ko_vec *out)

@@ -2,23 +2,32 @@
  * join.c - hash joins and nested-loop joins (see join.h for the kinds).
  *
  * Build.  Before the pipeline of the probe side starts, the build input
- * (kids[1]) runs to completion into a rowset.  Its key expressions are
- * evaluated batch by batch (a plain column is used in place) and every row
- * is threaded into a chained hash table: heads[hash & mask] -> next[row],
- * with the full 64-bit hash kept per row so most mismatches cost one
- * compare.  Rows with a NULL key are left out (they can never match)
- * unless the key is null-safe.  The table, the rows and the key vectors
- * are counted against the query's memory limit.
+ * (kids[1]) runs to completion into a rowset.  Its batches are then keyed
+ * and threaded into a chained hash table in parallel (one batch at a time
+ * per thread of the pool): heads[hash & mask] -> next[row], the heads
+ * swapped with compare-and-swap, the full 64-bit hash kept per row (and
+ * for a single integer key the key itself in a flat array, so a probe
+ * costs no vector calls).  Rows with a NULL key are left out (they can
+ * never match) unless the key is null-safe.  The table, the rows and the
+ * key vectors are counted against the query's memory limit.  The
+ * smallest and largest key become a dynamic filter: `key BETWEEN min AND
+ * max` is added to the probe side's table scan before it opens, so Iceberg
+ * and Parquet prune the files, row groups and pages that cannot match.
  *
  * Probe.  Every worker has its own state (key and residual evaluators,
  * output vectors).  For each batch of the probe side it evaluates the keys,
- * walks the chains and collects (probe row, build row) pairs; a full block
- * of pairs is gathered into output vectors (fixed-width values copied,
- * strings borrowed from the probe batch and the build rowset, which both
- * outlive the push), filtered by the residual and pushed to the rest of
- * the chain.  Outer, mark, semi and anti joins track which probe rows of
- * the batch found a partner and emit the rest afterwards.  The hash table
- * is read-only while probing, so workers share it without locks.
+ * walks the chains and collects (probe row, build row) pairs.  A block of
+ * pairs in which every probe row appears once (a foreign key meeting a
+ * unique key) keeps the probe columns as they are, under a selection, and
+ * gathers only the build columns; otherwise both sides are gathered
+ * (fixed-width values copied, strings borrowed from the probe batch and
+ * the build rowset, which both outlive the push).  The block is filtered
+ * by the residual and pushed to the rest of the chain.  Outer and mark
+ * joins track which probe rows of the batch found a partner and emit the
+ * rest afterwards; joins that preserve the build side mark its rows
+ * (relaxed atomic byte stores) and emit them in a tail pass once every
+ * worker is done (ko_join_tail, run by exec.c).  The table itself is
+ * read-only while probing, so workers share it without locks.
  */
 #include "sql/join.h"
 
@@ -52,7 +61,18 @@ struct ko_join_ht {
 
 bool ko_join_streams(const ko_pnode *node)
 {
-    return node->kind == PN_JOIN && node->join && node->join->kind != KO_JOIN_FULL;
+    return node->kind == PN_JOIN && node->join;
+}
+
+bool ko_join_has_tail(const ko_pnode *node)
+{
+    ko_join_kind k = node->join->kind;
+    return k == KO_JOIN_FULL || k == KO_JOIN_BUILD_OUTER || k == KO_JOIN_BUILD_MARK;
+}
+
+static bool is_mark(ko_join_kind k)
+{
+    return k == KO_JOIN_MARK || k == KO_JOIN_BUILD_MARK;
 }
 
 /* ------------------------------------------------------------- hashing */
@@ -71,7 +91,7 @@ static bool key_hash(ko_vec **keys, const bool *null_eq, size_t n_keys, size_t r
 {
     uint64_t x = 0x12345;
     for (size_t k = 0; k < n_keys; k++) {
-        if (!ko_vec_valid(keys[k], row) && !null_eq[k])
+        if (!keys[k] || (!ko_vec_valid(keys[k], row) && !null_eq[k]))
             return false;
         x = (x * 0x9E3779B97F4A7C15ULL) ^ ko_vec_hash(keys[k], row);
     }
@@ -225,28 +245,35 @@ static ko_status ht_alloc(ko_qctx *q, ko_join_ht *ht, size_t n_batches, size_t n
     return KO_OK;
 }
 
-/* Keeps the smallest and largest key (dynamic filter). */
-static void track_range(ko_join_ht *ht, ko_vec **kv, size_t r, uint32_t id)
+/* The smallest and largest key of a batch's rows (dynamic filter). */
+typedef struct krange {
+    bool has;
+    uint32_t lo, hi; /* row ids */
+} krange;
+
+static void range_add(const ko_join_ht *ht, krange *k, uint32_t id)
 {
-    if (!ht->has_range) {
-        ht->min_id = ht->max_id = id;
-        ht->has_range = true;
+    if (!k->has) {
+        k->lo = k->hi = id;
+        k->has = true;
         return;
     }
-    ko_vec **kl = ht->keys[ht->rb[ht->min_id]], **kh = ht->keys[ht->rb[ht->max_id]];
-    if (ko_vec_cmp(kv[0], r, kl[0], ht->rr[ht->min_id]) < 0)
-        ht->min_id = id;
-    if (ko_vec_cmp(kv[0], r, kh[0], ht->rr[ht->max_id]) > 0)
-        ht->max_id = id;
+    const ko_vec *v = ht->keys[ht->rb[id]][0];
+    if (ko_vec_cmp(v, ht->rr[id], ht->keys[ht->rb[k->lo]][0], ht->rr[k->lo]) < 0)
+        k->lo = id;
+    if (ko_vec_cmp(v, ht->rr[id], ht->keys[ht->rb[k->hi]][0], ht->rr[k->hi]) > 0)
+        k->hi = id;
 }
 
-/* Threads the rows of batch bi into the table. */
-static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, size_t *row)
+/* Threads the rows of batch bi (row ids from first) into the table; the
+ * bucket heads are swapped atomically, so batches insert in parallel. */
+static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, size_t first,
+                            krange *kr)
 {
     const ko_batch *b = &ht->rows.batches[bi];
     ko_vec **kv = ht->keys[bi];
     for (size_t r = 0; r < b->n; r++) {
-        size_t id = (*row)++;
+        size_t id = first + r;
         ht->rb[id] = (uint32_t)bi;
         ht->rr[id] = (uint32_t)r;
         ht->next[id] = NO_ROW;
@@ -258,16 +285,95 @@ static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, si
             h = mix64((uint64_t)ht->kval[id]);
         } else if (!key_hash(kv, j->null_eq, j->n_keys, r, &h)) {
             if (j->null_aware && !ko_vec_valid(kv[0], r))
-                ht->has_null_key = true;
+                __atomic_store_n(&ht->has_null_key, true, __ATOMIC_RELAXED);
             continue;
         }
         if (j->n_keys == 1 && ko_vec_valid(kv[0], r))
-            track_range(ht, kv, r, (uint32_t)id);
+            range_add(ht, kr, (uint32_t)id);
         ht->hash[id] = h;
-        size_t slot = h & ht->mask;
-        ht->next[id] = ht->heads[slot];
-        ht->heads[slot] = (uint32_t)id;
+        uint32_t *head = &ht->heads[h & ht->mask];
+        uint32_t old = __atomic_load_n(head, __ATOMIC_RELAXED);
+        do
+            ht->next[id] = old;
+        while (!__atomic_compare_exchange_n(head, &old, (uint32_t)id, true, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED));
     }
+}
+
+/* ---------------------------------------------------------- parallel build */
+
+typedef struct bctx {
+    ko_qctx *q;
+    const ko_join_spec *j;
+    ko_join_ht *ht;
+    size_t *first; /* per batch: its first row id */
+    krange *kr;    /* per batch */
+    _Atomic size_t next;
+} bctx;
+
+static void build_worker(void *arg, size_t w)
+{
+    (void)w;
+    bctx *c = arg;
+    const ko_join_spec *j = c->j;
+    ko_estate **es = calloc(j->n_keys ? j->n_keys : 1, sizeof(ko_estate *));
+    ko_status st = es ? KO_OK : KO_ERR_NOMEM;
+    for (size_t k = 0; k < j->n_keys && st == KO_OK; k++)
+        st = ko_estate_new(j->build_keys[k], &es[k]);
+    if (st != KO_OK)
+        ko_err_set(c->q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    while (st == KO_OK && !c->q->failed) {
+        size_t bi = atomic_fetch_add(&c->next, 1);
+        if (bi >= c->ht->rows.n)
+            break;
+        st = build_keys(c->q, j, c->ht, bi, es);
+        if (st == KO_OK)
+            ht_insert_batch(j, c->ht, bi, c->first[bi], &c->kr[bi]);
+    }
+    if (st != KO_OK)
+        ko_qctx_fail(c->q, c->q->err);
+    for (size_t k = 0; es && k < j->n_keys; k++)
+        ko_estate_free(es[k]);
+    free(es);
+}
+
+/* Keys and chains of every build batch, batches spread over the threads. */
+static ko_status build_all(ko_qctx *q, const ko_join_spec *j, ko_join_ht *ht)
+{
+    size_t nb = ht->rows.n;
+    bctx c = {.q = q, .j = j, .ht = ht};
+    c.first = calloc(nb + 1, sizeof *c.first);
+    c.kr = calloc(nb + 1, sizeof *c.kr);
+    if (!c.first || !c.kr) {
+        free(c.first);
+        free(c.kr);
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
+    }
+    for (size_t bi = 0; bi < nb; bi++)
+        c.first[bi + 1] = c.first[bi] + ht->rows.batches[bi].n;
+    size_t nt = (size_t)(q->threads > 1 ? q->threads : 1);
+    if (nt > nb)
+        nt = nb ? nb : 1;
+    ko_pool *pool = NULL;
+    if (nt > 1 && ht->n >= 65536 && ko_pool_create((int)nt - 1, &pool, q->err) != KO_OK)
+        pool = NULL;
+    ko_pool_for(pool, pool ? nt : 1, build_worker, &c);
+    ko_pool_destroy(pool);
+    krange all = {0};
+    for (size_t bi = 0; bi < nb; bi++)
+        for (int k = 0; k < 2 && c.kr[bi].has; k++)
+            range_add(ht, &all, k ? c.kr[bi].hi : c.kr[bi].lo);
+    ht->has_range = all.has;
+    ht->min_id = all.lo;
+    ht->max_id = all.hi;
+    free(c.first);
+    free(c.kr);
+    if (q->failed) {
+        if (q->err != &q->first_err && q->first_err.status)
+            *q->err = q->first_err;
+        return q->err->status ? q->err->status : KO_ERR_INTERNAL;
+    }
+    return KO_OK;
 }
 
 /* ------------------------------------------------------- dynamic filter */
@@ -288,6 +394,8 @@ static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
         } else if (ko_join_streams(n)) {
             const ko_join_spec *j = n->join;
             int nb = (int)n->kids[1]->n_cols;
+            if (j->kind == KO_JOIN_BUILD_MARK)
+                return NULL;
             if (j->kind != KO_JOIN_MARK && j->build_left)
                 col -= nb;
             if (col < 0 || col >= (int)n->kids[0]->n_cols)
@@ -318,6 +426,20 @@ static ko_bexpr *dyn_cmp(ko_qctx *q, int op, int col, ko_vec *v)
     return e;
 }
 
+/* The smallest and largest build key as constant vectors. */
+static bool make_bounds(ko_join_ht *ht, const ko_sql_dtype *t)
+{
+    for (int k = 0; k < 2; k++) {
+        uint32_t rid = k ? ht->max_id : ht->min_id;
+        ht->bounds[k] = ko_vec_new(t);
+        if (!ht->bounds[k] ||
+            ko_vec_copy_row(ht->bounds[k], 0, ht->keys[ht->rb[rid]][0], ht->rr[rid]) != KO_OK)
+            return false;
+        ht->bounds[k]->is_const = true;
+    }
+    return true;
+}
+
 /* An inner or semi join: the probe scan only needs keys within the build
  * side's [min, max]; added to its filter, it prunes files, row groups and
  * pages of the probe side (restored on release). */
@@ -325,9 +447,11 @@ static void dynamic_filter(ko_qctx *q, ko_pnode *node)
 {
     ko_join_spec *j = node->join;
     ko_join_ht *ht = j->ht;
-    bool semi = j->kind == KO_JOIN_MARK && j->want == 1;
-    if (!ht->has_range || j->n_keys != 1 || (j->kind != KO_JOIN_INNER && !semi) ||
-        j->probe_keys[0]->kind != BX_COL || j->null_eq[0])
+    /* the probe side must not be preserved */
+    bool ok = (j->kind == KO_JOIN_MARK && j->want == 1) || j->kind == KO_JOIN_INNER ||
+              j->kind == KO_JOIN_BUILD_OUTER || j->kind == KO_JOIN_BUILD_MARK;
+    if (!ht->has_range || j->n_keys != 1 || !ok || j->probe_keys[0]->kind != BX_COL ||
+        j->null_eq[0])
         return;
     ko_sql_dtid id = j->build_keys[0]->type.id;
     if (ko_sql_dtype_is_nested(id) || id == KO_SQL_DT_FLOAT || id == KO_SQL_DT_DOUBLE ||
@@ -337,14 +461,8 @@ static void dynamic_filter(ko_qctx *q, ko_pnode *node)
     ko_scan_spec *sp = probe_column(node->kids[0], j->probe_keys[0]->col, &col);
     if (!sp || sp->fixed_plan || !ko_sql_dtype_equal(&sp->types[col], &j->build_keys[0]->type))
         return;
-    for (int k = 0; k < 2; k++) {
-        uint32_t rid = k ? ht->max_id : ht->min_id;
-        ht->bounds[k] = ko_vec_new(&sp->types[col]);
-        if (!ht->bounds[k] ||
-            ko_vec_copy_row(ht->bounds[k], 0, ht->keys[ht->rb[rid]][0], ht->rr[rid]) != KO_OK)
-            return;
-        ht->bounds[k]->is_const = true;
-    }
+    if (!make_bounds(ht, &sp->types[col]))
+        return;
     ko_bexpr *lo = dyn_cmp(q, OP_GE, col, ht->bounds[0]);
     ko_bexpr *hi = dyn_cmp(q, OP_LE, col, ht->bounds[1]);
     ko_bexpr *and = ko_arena_calloc(q->arena, 1, sizeof *and);
@@ -388,21 +506,8 @@ ko_status ko_join_build(ko_qctx *q, ko_pnode *node)
     if (st == KO_OK)
         st = ko_qctx_mem(q, ht->mem + row_bytes, "a hash join");
     ht->mem += row_bytes;
-    ko_estate **es = calloc(j->n_keys ? j->n_keys : 1, sizeof(ko_estate *));
-    if (st == KO_OK && !es)
-        st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
-    for (size_t k = 0; k < j->n_keys && st == KO_OK; k++)
-        if (ko_estate_new(j->build_keys[k], &es[k]) != KO_OK)
-            st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
-    size_t row = 0;
-    for (size_t bi = 0; bi < ht->rows.n && st == KO_OK; bi++) {
-        st = build_keys(q, j, ht, bi, es);
-        if (st == KO_OK)
-            ht_insert_batch(j, ht, bi, &row);
-    }
-    for (size_t k = 0; es && k < j->n_keys; k++)
-        ko_estate_free(es[k]);
-    free(es);
+    if (st == KO_OK)
+        st = build_all(q, j, ht);
     if (st == KO_OK)
         dynamic_filter(q, node);
     return st;
@@ -464,13 +569,8 @@ static void pair_layout(jlocal *l)
     size_t nl = j->build_left ? l->n_build : l->n_probe;
     for (size_t c = 0; c < l->n_pair; c++) {
         bool left = c < nl;
-        if (j->kind == KO_JOIN_MARK) {
-            l->side[c] = c < l->n_probe ? 0 : 1;
-            l->src[c] = (uint32_t)(c < l->n_probe ? c : c - l->n_probe);
-        } else {
-            l->side[c] = (uint8_t)(left == j->build_left);
-            l->src[c] = (uint32_t)(left ? c : c - nl);
-        }
+        l->side[c] = (uint8_t)(left == j->build_left);
+        l->src[c] = (uint32_t)(left ? c : c - nl);
     }
 }
 
@@ -493,7 +593,7 @@ void *ko_join_local_new(const ko_pnode *node)
     l->pr = malloc(KO_SQL_BATCH * sizeof *l->pr);
     l->bi = malloc(KO_SQL_BATCH * sizeof *l->bi);
     l->sel = malloc(KO_SQL_BATCH * sizeof *l->sel);
-    l->mcols = calloc(l->n_probe + 1, sizeof(ko_vec *));
+    l->mcols = calloc(l->n_probe + l->n_build + 1, sizeof(ko_vec *));
     l->ocols = calloc(np, sizeof(ko_vec *));
     l->psel = malloc(KO_SQL_BATCH * sizeof *l->psel);
     bool ok = l->side && l->src && l->pv && l->pk && l->pr && l->bi && l->sel && l->mcols &&
@@ -508,7 +608,7 @@ void *ko_join_local_new(const ko_pnode *node)
         ok = ko_estate_new(j->probe_keys[k], &l->pk[k]) == KO_OK;
     if (ok && j->residual)
         ok = ko_estate_new(j->residual, &l->res) == KO_OK;
-    if (ok && j->kind == KO_JOIN_MARK) {
+    if (ok && is_mark(j->kind)) {
         ko_sql_dtype bt = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN);
         ok = (l->mark = ko_vec_new(&bt)) != NULL;
     }
@@ -552,27 +652,86 @@ static ko_status put(ko_vec *dst, size_t k, const ko_vec *src, size_t row)
     return KO_OK;
 }
 
+/* The source vector and row of pair k on one side (NULL: a NULL). */
+static inline const ko_vec *pair_src(const jlocal *l, const ko_batch *b, int side, uint32_t sc,
+                                     size_t k, size_t *row)
+{
+    if (side == 0) {
+        *row = l->pr[k];
+        return l->pr[k] == NO_ROW ? NULL : b->cols[sc];
+    }
+    const ko_join_ht *ht = l->j->ht;
+    uint32_t id = l->bi[k];
+    if (id == NO_ROW) {
+        *row = 0;
+        return NULL;
+    }
+    *row = ht->rr[id];
+    return ht->rows.batches[ht->rb[id]].cols[sc];
+}
+
+/* One column of the pairs into d (at k, or at pos[k]): a loop per value
+ * width, W a constant so the copies are plain moves. */
+#define KO_GATHER_W(W)                                                           \
+    for (size_t k = 0; k < l->np; k++) {                                         \
+        size_t row, at = pos ? pos[k] : k;                                       \
+        const ko_vec *s = pair_src(l, b, side, sc, k, &row);                     \
+        if (!s || !ko_vec_valid(s, row)) {                                       \
+            ko_vec_set_null_fast(d, at);                                         \
+            memset(d->data + at * (W), 0, (W));                                  \
+        } else {                                                                 \
+            memcpy(d->data + at * (W), s->data + ko_vec_idx(s, row) * (W), (W)); \
+        }                                                                        \
+    }
+
+static ko_status gather_col(const jlocal *l, const ko_batch *b, size_t c, ko_vec *d,
+                            const uint32_t *pos)
+{
+    int side = l->side[c];
+    uint32_t sc = l->src[c];
+    ko_sql_phys p = ko_sql_dtype_phys(&d->type);
+    switch (p == KO_PHYS_LIST || p == KO_PHYS_NONE ? 0 : ko_sql_phys_size(p)) {
+    case 1:
+        KO_GATHER_W(1)
+        return KO_OK;
+    case 2:
+        KO_GATHER_W(2)
+        return KO_OK;
+    case 4:
+        KO_GATHER_W(4)
+        return KO_OK;
+    case 8:
+        KO_GATHER_W(8)
+        return KO_OK;
+    case 16:
+        KO_GATHER_W(16)
+        return KO_OK;
+    default:
+        break;
+    }
+    ko_status st = KO_OK;
+    for (size_t k = 0; k < l->np && st == KO_OK; k++) {
+        size_t row;
+        const ko_vec *s = pair_src(l, b, side, sc, k, &row);
+        st = put(d, pos ? pos[k] : k, s, row);
+    }
+    return st;
+}
+
+#undef KO_GATHER_W
+
 /* Gathers the current pairs into the pair vectors (bi NO_ROW: NULLs;
  * pr NO_ROW: NULLs on the probe side). */
 static ko_status gather(jlocal *l, const ko_batch *b, ko_batch *out)
 {
-    const ko_join_ht *ht = l->j->ht;
     ko_status st = KO_OK;
     for (size_t c = 0; c < l->n_pair && st == KO_OK; c++) {
         ko_vec *d = l->pv[c];
         st = ko_vec_reserve(d, KO_SQL_BATCH);
         if (st == KO_OK)
             st = ko_vec_validity_init(d, KO_SQL_BATCH);
-        uint32_t sc = l->src[c];
-        for (size_t k = 0; k < l->np && st == KO_OK; k++) {
-            if (l->side[c] == 0) {
-                st = put(d, k, l->pr[k] == NO_ROW ? NULL : b->cols[sc], l->pr[k]);
-            } else {
-                uint32_t id = l->bi[k];
-                const ko_vec *s = id == NO_ROW ? NULL : ht->rows.batches[ht->rb[id]].cols[sc];
-                st = put(d, k, s, id == NO_ROW ? 0 : ht->rr[id]);
-            }
-        }
+        if (st == KO_OK)
+            st = gather_col(l, b, c, d, NULL);
     }
     *out = (ko_batch){l->np, NULL, 0, l->pv, l->n_pair};
     return st == KO_OK ? KO_OK : KO_ERR_NOMEM;
@@ -591,7 +750,6 @@ static bool sparse_ok(const jlocal *l)
 
 static ko_status gather_sparse(jlocal *l, const ko_batch *b, ko_batch *out)
 {
-    const ko_join_ht *ht = l->j->ht;
     size_t n = b->n ? b->n : 1;
     ko_status st = KO_OK;
     for (size_t c = 0; c < l->n_pair && st == KO_OK; c++) {
@@ -605,11 +763,8 @@ static ko_status gather_sparse(jlocal *l, const ko_batch *b, ko_batch *out)
         st = ko_vec_reserve(d, n);
         if (st == KO_OK)
             st = ko_vec_validity_init(d, n);
-        for (size_t k = 0; k < l->np && st == KO_OK; k++) {
-            uint32_t id = l->bi[k];
-            const ko_vec *s = id == NO_ROW ? NULL : ht->rows.batches[ht->rb[id]].cols[sc];
-            st = put(d, l->pr[k], s, id == NO_ROW ? 0 : ht->rr[id]);
-        }
+        if (st == KO_OK)
+            st = gather_col(l, b, c, d, l->pr);
     }
     memcpy(l->psel, l->pr, l->np * sizeof *l->psel);
     *out = (ko_batch){b->n, l->psel, l->np, l->ocols, l->n_pair};
@@ -632,7 +787,10 @@ static ko_status flush(probe_ctx *p)
     if (!l->np)
         return KO_OK;
     ko_batch out;
-    bool sparse = l->j->kind != KO_JOIN_FULL && sparse_ok(l);
+    bool track = ko_join_has_tail(l->node); /* build rows' matches */
+    bool sparse = !(track && l->res) && l->j->kind != KO_JOIN_FULL && sparse_ok(l);
+    for (size_t k = 0; sparse && track && k < l->np; k++)
+        __atomic_store_n(&l->j->ht->matched[l->bi[k]], 1, __ATOMIC_RELAXED);
     ko_status st = sparse ? gather_sparse(l, p->b, &out) : gather(l, p->b, &out);
     if (st != KO_OK)
         return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a hash join");
@@ -644,16 +802,18 @@ static ko_status flush(probe_ctx *p)
     }
     for (size_t k = 0; k < m && st == KO_OK; k++) {
         size_t i = out.sel ? out.sel[k] : k;
-        if (sparse) {
-            l->matched[i] = 1;
-            continue;
-        }
-        l->matched[l->pr[i]] = 1;
-        if (l->j->kind == KO_JOIN_FULL)
-            l->j->ht->matched[l->bi[i]] = 1;
+        size_t row = sparse ? i : l->pr[i];
+        if (l->j->single && l->matched[row])
+            return ko_err_set(p->q->err, KO_ERR_INVALID,
+                              "Invalid Input Error: More than one row returned by a subquery "
+                              "used as an expression - scalar subqueries can only return a "
+                              "single row.");
+        l->matched[row] = 1;
+        if (!sparse && track)
+            __atomic_store_n(&l->j->ht->matched[l->bi[i]], 1, __ATOMIC_RELAXED);
     }
     l->np = 0;
-    if (st != KO_OK || l->j->kind == KO_JOIN_MARK || !m)
+    if (st != KO_OK || is_mark(l->j->kind) || !m)
         return st;
     return p->next(p->ctx, &out);
 }
@@ -672,6 +832,15 @@ static bool mark_only(const jlocal *l)
     return l->j->kind == KO_JOIN_MARK && !l->res;
 }
 
+/* BUILD_MARK without residual: every build row met is marked, no pairs. */
+static bool mark_build(const jlocal *l, uint32_t id)
+{
+    if (l->j->kind != KO_JOIN_BUILD_MARK || l->res)
+        return false;
+    __atomic_store_n(&l->j->ht->matched[id], 1, __ATOMIC_RELAXED);
+    return true;
+}
+
 static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
 {
     jlocal *l = p->l;
@@ -682,7 +851,7 @@ static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
     ko_status st = KO_OK;
     for (uint32_t id = ht->heads[mix64((uint64_t)key) & ht->mask]; id != NO_ROW && st == KO_OK;
          id = ht->next[id]) {
-        if (ht->kval[id] != key)
+        if (ht->kval[id] != key || mark_build(l, id))
             continue;
         if (mark_only(l)) {
             l->matched[r] = 1;
@@ -695,7 +864,7 @@ static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
 
 static ko_status probe_row_hash(probe_ctx *p, ko_vec **kv, size_t r)
 {
-    if (p->l->j->ht->ikey)
+    if (p->l->j->ht->ikey && kv[0])
         return probe_row_int(p, kv[0], r);
     jlocal *l = p->l;
     const ko_join_spec *j = l->j;
@@ -705,7 +874,8 @@ static ko_status probe_row_hash(probe_ctx *p, ko_vec **kv, size_t r)
         return KO_OK;
     ko_status st = KO_OK;
     for (uint32_t id = ht->heads[h & ht->mask]; id != NO_ROW && st == KO_OK; id = ht->next[id]) {
-        if (ht->hash[id] != h || !keys_equal(kv, r, ht->keys[ht->rb[id]], ht->rr[id], j->n_keys))
+        if (ht->hash[id] != h || !keys_equal(kv, r, ht->keys[ht->rb[id]], ht->rr[id], j->n_keys) ||
+            mark_build(l, id))
             continue;
         if (mark_only(l)) {
             l->matched[r] = 1;
@@ -730,6 +900,8 @@ static ko_status probe_pairs(probe_ctx *p, ko_vec **kv)
         }
         /* nested loops: every build row */
         for (size_t id = 0; id < l->j->ht->n && st == KO_OK; id++) {
+            if (mark_build(l, (uint32_t)id))
+                continue;
             if (mark_only(l)) {
                 l->matched[r] = 1;
                 break;
@@ -851,99 +1023,61 @@ ko_status ko_join_probe(ko_qctx *q, ko_pnode *node, void *local, const ko_batch 
     return KO_OK;
 }
 
-/* ---------------------------------------------------------- FULL join */
+/* ---------------------------------------------------------- tail */
 
-typedef struct mat_ctx {
-    ko_qctx *q;
-    ko_rowset *out;
-} mat_ctx;
-
-static ko_status mat_push(void *ctx, const ko_batch *b)
+/* The build rows of the tail: gathered with NULLs on the probe side. */
+static ko_status tail_flush(ko_qctx *q, jlocal *l, ko_status (*next)(void *, const ko_batch *),
+                            void *ctx)
 {
-    mat_ctx *m = ctx;
-    return ko_rowset_append(m->out, b, m->q->err);
+    ko_batch none = {0, NULL, 0, NULL, 0}, out;
+    size_t np = l->np;
+    if (gather(l, &none, &out) != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
+    l->np = 0;
+    if (l->j->kind != KO_JOIN_BUILD_MARK)
+        return next(ctx, &out);
+    /* BUILD_MARK: the build (left) columns and the marks */
+    if (ko_vec_reserve(l->mark, np) != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
+    for (size_t k = 0; k < np; k++)
+        l->mark->data[k] = l->j->ht->matched[l->bi[k]];
+    for (size_t c = 0; c < l->n_build; c++)
+        l->mcols[c] = l->pv[c];
+    l->mcols[l->n_build] = l->mark;
+    ko_batch mb = {np, NULL, 0, l->mcols, l->n_build + 1};
+    return next(ctx, &mb);
 }
 
-/* Build rows never matched, padded with NULLs on the probe side. */
-static ko_status full_rest(ko_qctx *q, jlocal *l, ko_rowset *out)
+ko_status ko_join_tail(ko_qctx *q, ko_pnode *node, void *local,
+                       ko_status (*next)(void *ctx, const ko_batch *b), void *ctx)
 {
-    const ko_join_ht *ht = l->j->ht;
+    jlocal *l = local;
+    const ko_join_spec *j = node->join;
+    const ko_join_ht *ht = j->ht;
+    l->np = 0;
     ko_status st = KO_OK;
-    ko_batch none = {0, NULL, 0, NULL, 0};
-    for (size_t id = 0; id < ht->n && st == KO_OK; id++) {
-        if (ht->matched[id])
+    for (size_t id = 0; ht && id < ht->n && st == KO_OK; id++) {
+        bool m = ht->matched[id];
+        bool take = j->kind == KO_JOIN_BUILD_MARK ? (j->want < 0 || (int)m == j->want) : !m;
+        if (!take)
             continue;
         l->pr[l->np] = NO_ROW;
         l->bi[l->np++] = (uint32_t)id;
-        if (l->np == KO_SQL_BATCH) {
-            ko_batch o;
-            st = gather(l, &none, &o);
-            l->np = 0;
-            if (st == KO_OK)
-                st = ko_rowset_append(out, &o, q->err);
-        }
+        if (l->np == KO_SQL_BATCH)
+            st = tail_flush(q, l, next, ctx);
     }
-    if (st == KO_OK && l->np) {
-        ko_batch o;
-        st = gather(l, &none, &o);
-        l->np = 0;
-        if (st == KO_OK)
-            st = ko_rowset_append(out, &o, q->err);
-    }
-    return st;
-}
-
-static ko_status full_probe(ko_qctx *q, ko_pnode *node, jlocal *l, const ko_rowset *in,
-                            ko_rowset *out)
-{
-    mat_ctx m = {q, out};
-    ko_status st = KO_OK;
-    uint32_t *sel = malloc(KO_SQL_BATCH * sizeof *sel);
-    if (!sel)
-        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
-    for (size_t i = 0; i < in->n && st == KO_OK; i++) {
-        const ko_batch *b = &in->batches[i];
-        for (size_t off = 0; off < b->n && st == KO_OK; off += KO_SQL_BATCH) {
-            size_t n = b->n - off;
-            if (n > KO_SQL_BATCH)
-                n = KO_SQL_BATCH;
-            for (size_t k = 0; k < n; k++)
-                sel[k] = (uint32_t)(off + k);
-            ko_batch s = {b->n, sel, n, b->cols, b->n_cols};
-            st = ko_join_probe(q, node, l, &s, mat_push, &m);
-        }
-    }
-    free(sel);
-    return st;
-}
-
-ko_status ko_join_materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
-{
-    ko_rowset in = {0};
-    ko_status st = ko_join_build(q, node);
-    if (st == KO_OK)
-        st = ko_exec_collect(q, node->kids[0], &in);
-    jlocal *l = st == KO_OK ? ko_join_local_new(node) : NULL;
-    if (st == KO_OK && !l)
-        st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in a join");
-    out->n_cols = node->n_cols;
-    out->types = node->types;
-    if (st == KO_OK)
-        st = full_probe(q, node, l, &in, out);
-    if (st == KO_OK)
-        st = full_rest(q, l, out);
-    ko_join_local_free(l);
-    ko_rowset_free(&in);
-    ko_join_release(q, node);
+    if (st == KO_OK && l->np)
+        st = tail_flush(q, l, next, ctx);
     return st;
 }
 
 ko_status ko_join_describe(const ko_pnode *node, ko_buf *out)
 {
-    static const char *const kinds[] = {"?", "INNER", "LEFT", "FULL", "MARK"};
+    static const char *const kinds[] = {"?",    "INNER",       "LEFT", "FULL",
+                                        "MARK", "BUILD_OUTER", "MARK"};
     const ko_join_spec *j = node->join;
-    const char *k = (unsigned)j->kind < 5 ? kinds[j->kind] : "?";
-    if (j->kind == KO_JOIN_MARK && j->want >= 0)
+    const char *k = (unsigned)j->kind < 7 ? kinds[j->kind] : "?";
+    if (is_mark(j->kind) && j->want >= 0)
         k = j->want ? "SEMI" : "ANTI";
     return ko_buf_appendf(
         out, " %s%s keys=%zu%s build=%s est=%.0f", k, j->n_keys ? "" : " (nested loops)", j->n_keys,

@@ -13,11 +13,15 @@
  * RIGHT join is a LEFT join with the inputs swapped):
  *   INNER  matching pairs
  *   LEFT   matching pairs, plus probe rows without a match padded with NULLs
- *   FULL   LEFT plus build rows never matched (runs as a breaker)
+ *   FULL   LEFT plus build rows never matched (emitted by the tail pass)
  *   MARK   every probe row plus a BOOLEAN column: matched or not (NULL for
  *          IN semantics with NULLs, null_aware); with `want` set only the
  *          rows whose mark is want (semi join: true, anti join: false) -
  *          the output keeps the mark column so column numbers never shift.
+ *   BUILD_OUTER, BUILD_MARK  LEFT and MARK with the preserved side built
+ *          (when it is much smaller): the probe marks the build rows it
+ *          meets, and a tail pass after the probe (ko_join_tail) emits the
+ *          unmatched build rows, or every build row with its mark.
  *
  * Keys: probe_keys[i] over kids[0]'s columns equals build_keys[i] over
  * kids[1]'s; NULL keys never match unless null_eq[i].  The residual is
@@ -34,6 +38,8 @@ typedef enum ko_join_kind {
     KO_JOIN_LEFT,
     KO_JOIN_FULL,
     KO_JOIN_MARK,
+    KO_JOIN_BUILD_OUTER, /* matching pairs, then build rows without a match */
+    KO_JOIN_BUILD_MARK,  /* MARK with the build side preserved (the smaller one) */
 } ko_join_kind;
 
 typedef struct ko_join_ht ko_join_ht;
@@ -75,7 +81,11 @@ double ko_scan_col_ndv(ko_qctx *q, ko_arena *a, ko_scan_spec *sp, ko_ice_scan_pl
                        size_t col);
 /* EXPLAIN details: " INNER keys=1 build=right est=1000" (first: probe). */
 ko_status ko_join_describe(const ko_pnode *node, ko_buf *out);
-/* A FULL join as a breaker: the whole result into out. */
-ko_status ko_join_materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out);
+/* Whether the join emits build rows after the probe (FULL, BUILD_*). */
+bool ko_join_has_tail(const ko_pnode *node);
+/* After every probe: the build rows FULL / BUILD_OUTER did not match, or
+ * BUILD_MARK's rows with their marks, to next(ctx, batch). */
+ko_status ko_join_tail(ko_qctx *q, ko_pnode *node, void *local,
+                       ko_status (*next)(void *ctx, const ko_batch *b), void *ctx);
 
 #endif

@@ -241,9 +241,9 @@ static ko_status prune_join(pruner *p, ko_pnode *n, const bool *need, int **map)
 {
     ko_join_spec *j = n->join;
     ko_pnode *pk = n->kids[0], *bk = n->kids[1];
-    bool mark = j->kind == KO_JOIN_MARK;
+    bool mark = j->kind == KO_JOIN_MARK || j->kind == KO_JOIN_BUILD_MARK;
     /* logical sides: L first in the output and in the residual */
-    int li = mark ? 0 : j->build_left ? 1 : 0;
+    int li = j->build_left ? 1 : 0;
     ko_pnode *L = n->kids[li], *R = n->kids[1 - li];
     int nl = (int)L->n_cols, nr = (int)R->n_cols;
     bool *ln = ko_arena_calloc(p->a, (size_t)nl + 1, sizeof *ln);

@@ -20,8 +20,6 @@ typedef struct sctx {
     size_t n_keys;
 } sctx;
 
-static _Thread_local const sctx *cur;
-
 static int cmp_refs(const sctx *c, const rref *x, const rref *y)
 {
     for (size_t k = 0; k < c->n_keys; k++) {
@@ -48,9 +46,9 @@ static int cmp_refs(const sctx *c, const rref *x, const rref *y)
     return x->r < y->r ? -1 : x->r > y->r;
 }
 
-static int qcmp(const void *a, const void *b)
+static int qcmp(const void *a, const void *b, void *c)
 {
-    return cmp_refs(cur, a, b);
+    return cmp_refs(c, a, b);
 }
 
 static void sift_down(const sctx *c, rref *h, size_t n, size_t i)
@@ -89,7 +87,7 @@ static ko_status rebuild(ko_qctx *q, ko_rowset *rs, const rref *refs, size_t n)
     out.n_cols = rs->n_cols;
     out.types = rs->types;
     ko_status st = KO_OK;
-    ko_vec **cols = calloc(rs->n_cols ? rs->n_cols : 1, sizeof *cols);
+    ko_vec **cols = calloc(rs->n_cols ? rs->n_cols : 1, sizeof(ko_vec *));
     if (!cols)
         return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in sort");
     for (size_t off = 0; off < n && st == KO_OK; off += KO_SQL_BATCH) {
@@ -112,7 +110,7 @@ static ko_status rebuild(ko_qctx *q, ko_rowset *rs, const rref *refs, size_t n)
         else
             for (size_t c = 0; c < rs->n_cols; c++)
                 ko_vec_free(cols[c]);
-        memset(cols, 0, rs->n_cols * sizeof *cols);
+        memset(cols, 0, rs->n_cols * sizeof(ko_vec *));
     }
     free(cols);
     if (st != KO_OK) {
@@ -150,9 +148,8 @@ ko_status ko_sort_rowset(ko_qctx *q, ko_rowset *rs, const ko_sort_key *keys, siz
                 sift_down(&c, refs, n, 0);
             }
         }
-    cur = &c;
     if (st == KO_OK) {
-        qsort(refs, n, sizeof *refs, qcmp);
+        qsort_r(refs, n, sizeof *refs, qcmp, &c);
         st = rebuild(q, rs, refs, n);
     }
     free(refs);

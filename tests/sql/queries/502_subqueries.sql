@@ -105,3 +105,9 @@ SELECT kind, count(*) AS n FROM ns.events e WHERE EXISTS (SELECT 1 FROM ns.event
 SELECT count(*) AS n FROM ns.tv WHERE x IN (SELECT y FROM ns.tv);
 -- NOT IN with the probe NULL and the subquery without NULLs
 SELECT x FROM ns.tv WHERE x NOT IN (SELECT k FROM ns.dim WHERE k > 5) ORDER BY x;
+-- correlated scalar subquery without an aggregate
+SELECT k, (SELECT name FROM ns.dim d2 WHERE d2.k = d.k + 1) AS nx FROM ns.dim d WHERE k < 4 ORDER BY k;
+-- correlated scalar subquery with more than one row is an error
+SELECT k, (SELECT name FROM ns.dim d2 WHERE d2.k > d.k) AS nx FROM ns.dim d WHERE k < 4 ORDER BY k;
+-- correlated scalar subquery on a nullable key
+SELECT x, (SELECT b FROM ns.tv t2 WHERE t2.y = t1.x) AS v FROM ns.tv t1 ORDER BY x;
