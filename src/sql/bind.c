@@ -56,9 +56,10 @@ struct binder {
     /* issue 6 (bind_join.inc, bind_subquery.inc) */
     binder *parent; /* the enclosing query's binder: correlated names */
     const struct cte_list *ctes;
-    struct from_item *fi;  /* the FROM of this SELECT (subqueries join to it) */
-    bool outer_ref;        /* set when a name resolved in parent */
-    struct win_state *win; /* window calls of this SELECT (bind_window.inc) */
+    struct from_item *fi;     /* the FROM of this SELECT (subqueries join to it) */
+    bool outer_ref;           /* set when a name resolved in parent */
+    struct win_state *win;    /* window calls of this SELECT (bind_window.inc) */
+    const ko_sql_select *sel; /* this SELECT: its named windows (WINDOW w AS) */
     /* aggregation mode */
     bool agg_mode;
     ko_bexpr **groups; /* bound group expressions (over the input scope) */
@@ -282,6 +283,7 @@ static ko_status bind_expr(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 static ko_status bind_subquery(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 static ko_status outer_column(binder *b, const ko_sql_expr *x, ko_bexpr **out, bool *done);
 static ko_status bind_window(binder *b, const ko_sql_expr *x, ko_bexpr **out);
+static ko_status bind_unnest_item(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 static ko_status bind_list_literal(binder *b, const ko_sql_expr *x, ko_bexpr **out);
 
 static ko_status lit_int(binder *b, int64_t i, ko_bexpr **out)
@@ -1274,6 +1276,8 @@ static ko_status bind_func(binder *b, const ko_sql_expr *x, ko_bexpr **out)
     const char *name = x->func.name.parts[x->func.name.n - 1].name;
     if (x->func.over) /* issue 6: bind_window.inc */
         return bind_window(b, x, out);
+    if (x->func.name.n == 1 && strcmp(name, "unnest") == 0) /* bind_window.inc */
+        return bind_unnest_item(b, x, out);
     int ak = x->func.name.n == 1 ? agg_kind(name) : 0;
     if (ak)
         return bind_agg(b, x, ak, out);

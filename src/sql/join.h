@@ -54,6 +54,7 @@ struct ko_join_spec {
     bool null_aware; /* MARK for IN / NOT IN: NULL keys make NULL marks */
     int want;        /* MARK: -1 all rows; 1 only matched; 0 only unmatched */
     bool single;     /* scalar subquery: more than one match is an error */
+    bool corr;       /* a decorrelated scalar subquery (grouped by its keys) */
     /* binder state before keys are extracted */
     ko_bexpr **conds;
     size_t n_conds, cap_conds;

@@ -22,6 +22,8 @@
 
 void ko_window_uses(const ko_window_spec *w, bool *used)
 {
+    if (w->unnest)
+        used[w->unnest_col] = true;
     for (size_t i = 0; i < w->n_calls; i++) {
         const ko_win_call *c = &w->calls[i];
         if (c->arg >= 0)
@@ -37,6 +39,8 @@ void ko_window_uses(const ko_window_spec *w, bool *used)
 
 void ko_window_remap(ko_window_spec *w, const int *map)
 {
+    if (w->unnest)
+        w->unnest_col = map[w->unnest_col];
     for (size_t i = 0; i < w->n_calls; i++) {
         ko_win_call *c = &w->calls[i];
         if (c->arg >= 0)
@@ -595,9 +599,88 @@ static void wrun_free(wrun *w, wout *outs, size_t n_calls)
     ko_rowset_free(&w->in);
 }
 
+/* ------------------------------------------------------------ unnest */
+
+typedef struct ubuf {
+    ko_vec **cols;
+    size_t n_cols, rows;
+    const ko_sql_dtype *types;
+} ubuf;
+
+static ko_status ubuf_flush(ko_qctx *q, ubuf *u, ko_rowset *out)
+{
+    if (!u->rows)
+        return KO_OK;
+    ko_status st = ko_rowset_add(out, u->cols, u->rows, q->err);
+    if (st != KO_OK)
+        return st;
+    memset(u->cols, 0, u->n_cols * sizeof(ko_vec *));
+    u->rows = 0;
+    return KO_OK;
+}
+
+static ko_status ubuf_row(ubuf *u, const ko_batch *b, size_t r, const ko_vec *child, size_t e)
+{
+    for (size_t c = 0; c < u->n_cols; c++) {
+        if (!u->cols[c]) {
+            u->cols[c] = ko_vec_new(&u->types[c]);
+            if (!u->cols[c] || ko_vec_reserve(u->cols[c], KO_SQL_BATCH) != KO_OK)
+                return KO_ERR_NOMEM;
+        }
+        const ko_vec *src = c + 1 < u->n_cols ? b->cols[c] : child;
+        if (ko_vec_copy_row(u->cols[c], u->rows, src, c + 1 < u->n_cols ? r : e) != KO_OK)
+            return KO_ERR_NOMEM;
+    }
+    u->rows++;
+    return KO_OK;
+}
+
+static ko_status unnest_rows(ko_qctx *q, const ko_pnode *node, const ko_rowset *in, ko_rowset *out)
+{
+    ubuf u = {calloc(node->n_cols + 1, sizeof(ko_vec *)), node->n_cols, 0, node->types};
+    ko_status st = u.cols ? KO_OK : KO_ERR_NOMEM;
+    int lc = node->window->unnest_col;
+    for (size_t i = 0; i < in->n && st == KO_OK; i++) {
+        const ko_batch *b = &in->batches[i];
+        const ko_vec *lv = b->cols[lc];
+        for (size_t r = 0; r < b->n && st == KO_OK; r++) {
+            if (!ko_vec_valid(lv, r))
+                continue;
+            ko_sql_list le = KO_VEC_DATA(lv, const ko_sql_list)[ko_vec_idx(lv, r)];
+            for (uint64_t k = 0; k < le.length && st == KO_OK; k++) {
+                st = ubuf_row(&u, b, r, lv->children[0], (size_t)(le.offset + k));
+                if (st == KO_OK && u.rows == KO_SQL_BATCH)
+                    st = ubuf_flush(q, &u, out);
+            }
+        }
+    }
+    if (st == KO_OK)
+        st = ubuf_flush(q, &u, out);
+    for (size_t c = 0; u.cols && c < u.n_cols; c++)
+        ko_vec_free(u.cols[c]);
+    free(u.cols);
+    if (st == KO_ERR_NOMEM && !q->err->status)
+        ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in unnest");
+    return st;
+}
+
+static ko_status unnest_materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
+{
+    ko_rowset in = {0};
+    out->n_cols = node->n_cols;
+    out->types = node->types;
+    ko_status st = ko_exec_collect(q, node->kids[0], &in);
+    if (st == KO_OK)
+        st = unnest_rows(q, node, &in, out);
+    ko_rowset_free(&in);
+    return st;
+}
+
 ko_status ko_window_materialise(ko_qctx *q, ko_pnode *node, ko_rowset *out)
 {
     const ko_window_spec *ws = node->window;
+    if (ws->unnest)
+        return unnest_materialise(q, node, out);
     wrun w = {.q = q};
     wout *outs = calloc(ws->n_calls + 1, sizeof *outs);
     ko_status st = outs ? ko_exec_collect(q, node->kids[0], &w.in) : KO_ERR_NOMEM;

@@ -56,6 +56,11 @@ typedef struct ko_win_call {
 struct ko_window_spec {
     ko_win_call *calls;
     size_t n_calls;
+    /* SELECT unnest(list): no calls; every row is repeated once per
+     * element of its LIST column unnest_col (none for NULL or []), and
+     * the element is the one output column added */
+    bool unnest;
+    int unnest_col;
 };
 
 /* Marks the input columns the calls read (plan_prune.c). */

@@ -111,3 +111,9 @@ SELECT k, (SELECT name FROM ns.dim d2 WHERE d2.k = d.k + 1) AS nx FROM ns.dim d 
 SELECT k, (SELECT name FROM ns.dim d2 WHERE d2.k > d.k) AS nx FROM ns.dim d WHERE k < 4 ORDER BY k;
 -- correlated scalar subquery on a nullable key
 SELECT x, (SELECT b FROM ns.tv t2 WHERE t2.y = t1.x) AS v FROM ns.tv t1 ORDER BY x;
+-- x > ALL / x > ANY with and without NULLs in the subquery
+SELECT x, x > ALL (SELECT y FROM ns.tv WHERE y < 5) AS a, x > ANY (SELECT y FROM ns.tv WHERE y < 5) AS b, x <= ALL (SELECT k FROM ns.dim WHERE k > 3) AS c, x < ANY (SELECT y FROM ns.tv) AS d FROM ns.tv ORDER BY x;
+-- ALL / ANY against a subquery holding NULLs, and an all-NULL one
+SELECT x, x > ALL (SELECT y FROM ns.tv) AS a, x > ANY (SELECT y FROM ns.tv) AS b, x >= ALL (SELECT x FROM ns.tv WHERE x IS NULL) AS c FROM ns.tv ORDER BY x;
+-- >= ALL of an empty subquery is true
+SELECT count(*) AS n FROM ns.dim WHERE k >= ALL (SELECT k FROM ns.dim WHERE k > 1000);

@@ -85,3 +85,7 @@ SELECT a, b, count(*) OVER (PARTITION BY a) AS n, row_number() OVER (PARTITION B
 SELECT id, dense_rank() OVER (PARTITION BY CAST(ts AS DATE) ORDER BY ts) AS r FROM ns.events WHERE id < 8 ORDER BY id;
 -- window with DISTINCT on top
 SELECT DISTINCT region, count(*) OVER (PARTITION BY region) AS n FROM ns.dim ORDER BY region;
+-- named window (WINDOW w AS ...)
+SELECT k, row_number() OVER w AS rn, sum(k) OVER w AS s FROM ns.dim WHERE k < 6 WINDOW w AS (PARTITION BY flag ORDER BY k) ORDER BY k;
+-- a named window refined with a frame
+SELECT k, sum(k) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM ns.dim WHERE k < 5 WINDOW w AS (ORDER BY k) ORDER BY k;

@@ -23,3 +23,11 @@ SELECT * FROM range(5, 0, -2) ORDER BY 1;
 SELECT g.d, count(e.id) AS n FROM generate_series(0, 3) g(d) LEFT JOIN ns.events e ON e.batch = g.d GROUP BY g.d ORDER BY g.d;
 -- list literals
 SELECT [1, 2, 3] AS l, ['x', NULL] AS s;
+-- unnest in the select list, NULL elements kept
+SELECT unnest([1, 2, NULL]) AS x;
+-- unnest in the select list repeats the other columns, once per element
+SELECT k, unnest(string_split(name, '_')) AS part FROM ns.dim WHERE k < 3 ORDER BY k, part;
+-- unnest of an empty list gives no rows
+SELECT k, unnest(CAST([] AS INTEGER[])) AS v FROM ns.dim WHERE k < 3;
+-- unnest feeding an aggregate in a subquery
+SELECT part, count(*) AS n FROM (SELECT unnest(string_split(s, ',')) AS part FROM ns.wide WHERE s LIKE 'a,b,%') t GROUP BY part ORDER BY part;
