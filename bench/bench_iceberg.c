@@ -30,62 +30,13 @@
  * inflates less than wall time.  Not part of `make test`; bench/run
  * drives it on SQLite and on a throwaway PostgreSQL server.
  */
-#include "catalog/catalog.h"
-#include "iceberg/iceberg.h"
+#include "../tests/unit/ice_catalog_fixture.h"
 #include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-/* -------------------------------------------------------- catalog adapter */
-
-static ko_status ad_load(void *ctx, const char *ns, const char *name, ko_arena *arena,
-                         const char **location, ko_err *err)
-{
-    ko_cat_ns n;
-    ko_cat_table t;
-    ko_status st = ko_cat_ns_parse(ns, arena, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_load(ctx, n, name, arena, &t, err);
-    if (st == KO_OK)
-        *location = t.location;
-    return st;
-}
-
-static ko_status ad_create(void *ctx, const char *ns, const char *name, const char *location,
-                           const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"bench", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_create(ctx, &chg, n, name, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_commit(void *ctx, const char *ns, const char *name, const char *expected,
-                           const char *location, const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"bench", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_commit(ctx, &chg, n, name, expected, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_audit(void *ctx, const char *action, const char *object, const char *summary,
-                          ko_err *err)
-{
-    ko_cat_change chg = {"bench", summary};
-    return ko_cat_audit_append(ctx, &chg, action, object, NULL, NULL, NULL, err);
-}
 
 /* ----------------------------------------------------------------- helpers */
 
@@ -468,7 +419,7 @@ int main(int argc, char **argv)
         ko_store_close(b.store);
         return fail(argv[1], &err);
     }
-    b.icat = (ko_ice_catalog){b.cat, ad_load, ad_create, ad_commit, ad_audit};
+    b.icat = fx_catalog(b.cat);
     b.wh = (ko_ice_warehouse){b.store, &b.icat};
     int rc = ko_cat_ns_create(b.cat, NULL, KO_CAT_NS("bench"), NULL, 0, &err) == KO_OK
                  ? 0

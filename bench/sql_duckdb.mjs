@@ -10,20 +10,25 @@
 //       bytes), SET threads = THREADS, runs query NAME REPEATS times
 //   sql_duckdb.mjs korolev BIN WAREHOUSE NAME THREADS REPEATS
 //       runs `BIN --warehouse W sql --threads THREADS --format jsonl SQL`
-//       REPEATS times, each under /usr/bin/time for its peak RSS
+//       REPEATS times, each a new process that reports its peak RSS and
+//       CPU time at exit (KO_RUSAGE_FILE; SQL_BENCH_TIME=1: /usr/bin/time)
 //   sql_duckdb.mjs compare A.jsonl B.jsonl
 //       the two results equal (numbers within 1e-9 relative)?
 //
-// Output lines: "<side> NAME tN run K: X ms, peak Y KiB" per run (bench/
+// Output lines: "<side> NAME tN run K: X ms, cpu C ms, peak Y KiB" per run (bench/
 // sql_bench parses them); the result rows (JSON lines) go to the file
 // named by $SQL_BENCH_RESULT, if set.  For
 // DuckDB the time is that of runAndReadAll in a warm process (the view is
 // created first, untimed) and the peak is the process's maxRSS after the
 // runs, printed with the baseline it had before the first one.  For
 // Korolev the time is the whole process: start, catalog, planning, output.
+// The CPU time (user + system, all threads) is process.cpuUsage() across
+// the query for DuckDB and /usr/bin/time's %U + %S for Korolev's process.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(new URL('../tests/package.json', import.meta.url));
 
@@ -70,22 +75,33 @@ async function duckdb(filesTxt, name, threads, repeats) {
   const times = [];
   let rows;
   for (let k = 1; k <= repeats; k++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const r = await c.runAndReadAll(query(name));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cu = process.cpuUsage(c0);
+    const cpu = (cu.user + cu.system) / 1e3;
     rows = r.getRowObjectsJson();
     times.push(ms);
-    console.log(`duckdb ${name} t${threads} run ${k}: ${ms.toFixed(1)} ms, peak ${process.resourceUsage().maxRSS} KiB, base ${base} KiB`);
+    console.log(`duckdb ${name} t${threads} run ${k}: ${ms.toFixed(1)} ms, cpu ${cpu.toFixed(1)} ms, peak ${process.resourceUsage().maxRSS} KiB, base ${base} KiB`);
   }
   console.log(`duckdb ${name} t${threads} median ${median(times).toFixed(1)} ms`);
   if (process.env.SQL_BENCH_RESULT) writeFileSync(process.env.SQL_BENCH_RESULT, rows.map((x) => `${JSON.stringify(x)}\n`).join(''));
 }
 
+// Korolev is spawned directly and reports its own peak RSS and CPU time
+// at exit (KO_RUSAGE_FILE, written by main.c from getrusage); with
+// SQL_BENCH_TIME=1 it runs under /usr/bin/time as before (an extra fork
+// and exec inside the timed span).
 function runOnce(bin, wh, name, threads) {
-  const args = ['-f', 'peak %M', bin, '--warehouse', wh, 'sql', '--threads', String(threads), '--format', 'jsonl', query(name)];
+  const kargs = ['--warehouse', wh, 'sql', '--threads', String(threads), '--format', 'jsonl', query(name)];
+  const wrap = process.env.SQL_BENCH_TIME === '1';
+  const ru = join(tmpdir(), `ko-sql-bench-${process.pid}.rusage`);
+  rmSync(ru, { force: true });
+  const [cmd, args] = wrap ? ['/usr/bin/time', ['-f', 'peak %M cpu %U %S', bin, ...kargs]] : [bin, kargs];
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: wrap ? process.env : { ...process.env, KO_RUSAGE_FILE: ru } });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -93,8 +109,18 @@ function runOnce(bin, wh, name, threads) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const e = Buffer.concat(err).toString();
-      const peak = Number((/peak (\d+)/.exec(e) ?? [0, 0])[1]);
-      resolve({ code, ms, peak, stdout: Buffer.concat(out).toString(), stderr: e.replace(/peak \d+\s*$/, '').trim() });
+      let peak = 0;
+      let cpu = 0;
+      if (wrap) {
+        peak = Number((/peak (\d+)/.exec(e) ?? [0, 0])[1]);
+        const cm = /cpu ([0-9.]+) ([0-9.]+)\s*$/.exec(e);
+        cpu = cm ? (Number(cm[1]) + Number(cm[2])) * 1000 : 0;
+      } else if (existsSync(ru)) {
+        const m = /peak (\d+) cpu ([0-9.]+)/.exec(readFileSync(ru, 'utf8')) ?? [0, 0, 0];
+        peak = Number(m[1]);
+        cpu = Number(m[2]);
+      }
+      resolve({ code, ms, peak, cpu, stdout: Buffer.concat(out).toString(), stderr: e.replace(/peak \d+ cpu \S+ \S+\s*$/, '').trim() });
     });
   });
 }
@@ -110,7 +136,7 @@ async function korolev(bin, wh, name, threads, repeats) {
     }
     times.push(r.ms);
     result = r.stdout.trim();
-    console.log(`korolev ${name} t${threads} run ${k}: ${r.ms.toFixed(1)} ms, peak ${r.peak} KiB`);
+    console.log(`korolev ${name} t${threads} run ${k}: ${r.ms.toFixed(1)} ms, cpu ${r.cpu.toFixed(1)} ms, peak ${r.peak} KiB`);
   }
   console.log(`korolev ${name} t${threads} median ${median(times).toFixed(1)} ms`);
   if (process.env.SQL_BENCH_RESULT) writeFileSync(process.env.SQL_BENCH_RESULT, `${result}\n`);

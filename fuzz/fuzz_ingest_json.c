@@ -24,6 +24,8 @@ typedef struct acc {
     uint64_t n, hash;
 } acc;
 
+static size_t text_len; /* of the record being checked */
+
 static void check_tree(const ki_json *d, uint32_t i, size_t n_nodes)
 {
     if (i >= n_nodes)
@@ -37,7 +39,11 @@ static void check_tree(const ki_json *d, uint32_t i, size_t n_nodes)
     }
     if (count != nd->n)
         abort();
-    if (nd->type == KI_J_STR && nd->off + nd->len > d->strs.len)
+    /* A string lies in strs, or (no escape: KI_JSTR_TEXT) in the text. */
+    if (nd->type == KI_J_STR && (nd->off & KI_JSTR_TEXT) &&
+        (nd->off & ~KI_JSTR_TEXT) + nd->len > text_len)
+        abort();
+    if (nd->type == KI_J_STR && !(nd->off & KI_JSTR_TEXT) && nd->off + nd->len > d->strs.len)
         abort();
 }
 
@@ -50,6 +56,7 @@ static ko_status on_rec(void *ctx, const ki_rec *rec, ko_err *err)
         a->hash = a->hash * 131 + (uint8_t)rec->raw[i];
     ki_fail f = {0};
     bool nomem = false;
+    text_len = rec->raw_len;
     if (!rec->error && ki_json_parse(&a->doc, rec->raw, rec->raw_len, &f, &nomem) == KI_OK)
         check_tree(&a->doc, 0, a->doc.nodes.len / sizeof(ki_jnode));
     return KO_OK;

@@ -5,6 +5,10 @@
 # with 1 and 2 threads, alternating sides, medians, peak RSS, the ratio
 # Korolev / DuckDB per query and their geometric mean.  Queries the engine
 # cannot run show "n/a (error)".  Not part of `make test`.
+# Each side's user+sys CPU time is shown next to its wall time (Korolev:
+# the process, from /usr/bin/time; DuckDB: process.cpuUsage() around the
+# query) with the ratio of the medians and its geometric mean: on a
+# shared machine the CPU ratio is the steadier figure.
 # Knobs (environment):
 #   TPCH_SF        scale factor (default 1)
 #   TPCH_DIR       work directory: the generated Parquet files, the
@@ -50,14 +54,16 @@ $duck files "$K" "$wh" "$log/files.json"
 echo "DuckDB reads the tables' data files, as Korolev does ($(grep -c parquet "$log/files.json") files)"
 
 times() { sed -nE "s/^$1 t$2 run [0-9]+: ([0-9.]+) ms.*/\1/p" "$3"; }
+cpus() { sed -nE "s/^$1 t$2 run [0-9]+: .* cpu ([0-9.]+) ms.*/\1/p" "$3"; }
 peaks() { sed -nE "s/^$1 t$2 run [0-9]+: .* peak ([0-9]+) KiB.*/\1/p" "$3"; }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 maxof() { sort -n | tail -1; }
-fmt_row() { printf '%-4s %3s %11s %10s %12s %11s %11s %11s  %s\n' "$@"; }
+fmt_row() { printf '%-4s %3s %11s %10s %12s %9s %9s %9s %11s %11s %11s  %s\n' "$@"; }
 
 rows=()
-ratios="$log/ratios.txt"
+ratios="$log/ratios.txt" cratios="$log/cpu-ratios.txt"
 : >"$ratios"
+: >"$cratios"
 for q in $TPCH_QUERIES; do
     qf="bench/tpch/queries/$q.sql"
     [ -f "$qf" ] || { echo "no query $qf" >&2; exit 2; }
@@ -72,28 +78,34 @@ for q in $TPCH_QUERIES; do
         done
         dm=$(times duckdb "$n" "$dlog" | median)
         dp=$(peaks duckdb "$n" "$dlog" | maxof)
+        dc=$(cpus duckdb "$n" "$dlog" | median)
         db=$(sed -nE "s/.* base ([0-9]+) KiB/\1/p" "$dlog" | sort -n | head -1)
         if [ "$kok" = 1 ]; then
             km=$(times korolev "$n" "$klog" | median)
             kp=$(peaks korolev "$n" "$klog" | maxof)
+            kc=$(cpus korolev "$n" "$klog" | median)
             ratio=$(echo "scale=3; $km / $dm" | bc -l)
+            cratio=$(echo "scale=3; $kc / $dc" | bc -l)
+            echo "$n $cratio" >>"$cratios"
             result=$($duck compare "$log/files.json" "$qf" "$log/$q.korolev.jsonl" || true)
             echo "$n $ratio" >>"$ratios"
-            rows+=("$(fmt_row "$q" "$n" "$km" "$dm" "$ratio" "$((kp / 1024))" "$((dp / 1024))" "$((db / 1024))" "$result")")
+            rows+=("$(fmt_row "$q" "$n" "$km" "$dm" "$ratio" "$kc" "$dc" "$cratio" "$((kp / 1024))" "$((dp / 1024))" "$((db / 1024))" "$result")")
         else
             err=$(sed -nE 's/^korolev t[0-9]+ error: //p' "$klog" | head -1)
-            rows+=("$(fmt_row "$q" "$n" "-" "$dm" "n/a (error)" "-" "$((dp / 1024))" "$((db / 1024))" "${err:0:110}")")
+            rows+=("$(fmt_row "$q" "$n" "-" "$dm" "n/a (error)" "-" "$dc" "-" "-" "$((dp / 1024))" "$((db / 1024))" "${err:0:110}")")
         fi
         echo "${rows[-1]}"
     done
 done
 echo
-fmt_row query thr "korolev ms" "duckdb ms" "ratio" "k peak MiB" "d peak MiB" "d base MiB" result
+fmt_row query thr "korolev ms" "duckdb ms" "ratio" "k cpu ms" "d cpu ms" "cpu ratio" "k peak MiB" "d peak MiB" "d base MiB" result
 printf '%s\n' "${rows[@]}"
 for n in $TPCH_THREADS; do
     awk -v n="$n" -v total="$(echo "$TPCH_QUERIES" | wc -w)" '$1 == n {s += log($2); c++; if ($2 > m) m = $2}
         END {if (c) printf "%d thread%s: geometric mean of the ratios %.3f over %d of %d queries (worst %.2f)\n", n, n == 1 ? "" : "s", exp(s / c), c, total, m;
              else printf "%d thread%s: no query ran on Korolev\n", n, n == 1 ? "" : "s"}' "$ratios"
+    awk -v n="$n" '$1 == n {s += log($2); c++; if ($2 > m) m = $2}
+        END {if (c) printf "%d thread%s: geometric mean of the CPU-time (user+sys) ratios %.3f (worst %.2f)\n", n, n == 1 ? "" : "s", exp(s / c), m}' "$cratios"
 done
 echo "(medians of $((TPCH_ROUNDS * TPCH_REPEATS)) runs per side; ratio = Korolev / DuckDB; Korolev's time is a whole process," \
     "DuckDB's a query in a warm process whose base RSS (node + DuckDB before the query) is shown)"

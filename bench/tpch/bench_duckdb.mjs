@@ -74,10 +74,13 @@ async function duckdb(filesJson, file, threads, repeats) {
   const times = [];
   for (let k = 1; k <= repeats; k++) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     await c.runAndReadAll(sql);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const c1 = process.cpuUsage(c0);
+    const cpu = (c1.user + c1.system) / 1000;
     times.push(ms);
-    console.log(`duckdb t${threads} run ${k}: ${ms.toFixed(1)} ms, peak ${process.resourceUsage().maxRSS} KiB, base ${base} KiB`);
+    console.log(`duckdb t${threads} run ${k}: ${ms.toFixed(1)} ms, cpu ${cpu.toFixed(1)} ms, peak ${process.resourceUsage().maxRSS} KiB, base ${base} KiB`);
   }
   console.log(`duckdb t${threads} median ${median(times).toFixed(1)} ms`);
 }
@@ -85,7 +88,7 @@ async function duckdb(filesJson, file, threads, repeats) {
 // One `korolev sql` process, killed after TIMEOUT_MS (the query then
 // counts as an error).
 function runOnce(bin, wh, sql, threads) {
-  const args = ['-f', 'peak %M', bin, ...whArgs(wh), 'sql', '--threads', String(threads), '--format', 'jsonl', sql];
+  const args = ['-f', 'cpu %U %S peak %M', bin, ...whArgs(wh), 'sql', '--threads', String(threads), '--format', 'jsonl', sql];
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -107,9 +110,11 @@ function runOnce(bin, wh, sql, threads) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const e = Buffer.concat(err).toString();
       const peak = Number((/peak (\d+)\s*$/.exec(e) ?? [0, 0])[1]);
+      const cm = /cpu ([0-9.]+) ([0-9.]+) peak \d+\s*$/.exec(e);
+      const cpu = cm ? (Number(cm[1]) + Number(cm[2])) * 1000 : 0;
       const stderr = timedOut ? `timed out after ${TIMEOUT_MS / 1000} s (TPCH_TIMEOUT)` :
-        e.replace(/(Command exited with non-zero status \d+\s*)?peak \d+\s*$/, '').trim();
-      resolve({ code: timedOut ? 124 : code, ms, peak, stdout: Buffer.concat(out).toString(), stderr });
+        e.replace(/(Command exited with non-zero status \d+\s*)?cpu [0-9.]+ [0-9.]+ peak \d+\s*$/, '').trim();
+      resolve({ code: timedOut ? 124 : code, ms, cpu, peak, stdout: Buffer.concat(out).toString(), stderr });
     });
   });
 }
@@ -125,7 +130,7 @@ async function korolev(bin, wh, file, threads, repeats) {
     }
     times.push(r.ms);
     if (process.env.TPCH_RESULT) writeFileSync(process.env.TPCH_RESULT, r.stdout);
-    console.log(`korolev t${threads} run ${k}: ${r.ms.toFixed(1)} ms, peak ${r.peak} KiB`);
+    console.log(`korolev t${threads} run ${k}: ${r.ms.toFixed(1)} ms, cpu ${r.cpu.toFixed(1)} ms, peak ${r.peak} KiB`);
   }
   console.log(`korolev t${threads} median ${median(times).toFixed(1)} ms`);
   return 0;

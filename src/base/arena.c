@@ -74,6 +74,19 @@ void *ko_arena_calloc(ko_arena *a, size_t count, size_t size)
     return p;
 }
 
+void *ko_arena_grow(ko_arena *a, void *arr, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? 2 * *cap : 16;
+    void *p = ko_arena_calloc(a, ncap, elem);
+    if (!p)
+        return NULL;
+    ko_memcpy0(p, arr, n * elem);
+    *cap = ncap;
+    return p;
+}
+
 char *ko_arena_strndup(ko_arena *a, const char *s, size_t n)
 {
     char *p = ko_arena_alloc(a, n + 1);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define KO_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
@@ -98,6 +99,18 @@ char *ko_arena_strdup(ko_arena *a, const char *s);
 char *ko_arena_sprintf(ko_arena *a, const char *fmt, ...) KO_PRINTF(2, 3);
 /* Frees every chunk; the arena is empty and reusable afterwards. */
 void ko_arena_free(ko_arena *a);
+/* Room for one more item in a growing arena array: arr (n items of elem
+ * bytes, *cap allocated) while n < *cap, else a zeroed copy with twice the
+ * room (16 at first) and *cap updated; NULL if out of memory (then *cap
+ * is unchanged and arr still valid). */
+void *ko_arena_grow(ko_arena *a, void *arr, size_t n, size_t *cap, size_t elem);
+
+/* memcpy for a source that may be NULL when n is 0 (an empty buffer or
+ * array): memcpy itself must not be passed NULL, even for 0 bytes. */
+static inline void *ko_memcpy0(void *dst, const void *src, size_t n)
+{
+    return n ? memcpy(dst, src, n) : dst;
+}
 
 /* ------------------------------------------------------------------ buffer */
 

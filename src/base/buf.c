@@ -34,8 +34,7 @@ ko_status ko_buf_append(ko_buf *b, const void *data, size_t n)
     ko_status st = ko_buf_reserve(b, n);
     if (st != KO_OK)
         return st;
-    if (n)
-        memcpy(b->data + b->len, data, n);
+    ko_memcpy0(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
     return KO_OK;

@@ -224,6 +224,48 @@ ko_status ko_cat_audit_append(ko_cat *cat, const ko_cat_change *chg, const char 
     return s;
 }
 
+typedef struct many_ctx {
+    const ko_cat_audit_new *recs;
+    size_t n;
+    int64_t first;
+} many_ctx;
+
+static ko_status many_body(ko_cat *cat, void *ctx, ko_err *err)
+{
+    many_ctx *c = ctx;
+    ko_status s = KO_OK;
+    for (size_t i = 0; i < c->n && s == KO_OK; i++) {
+        const ko_cat_audit_new *r = &c->recs[i];
+        cat_audit_in in = {&r->chg,           NULL, r->action, r->object, r->before_location,
+                           r->after_location, NULL};
+        int64_t id = 0;
+        s = cat_audit_add(cat, &in, &id, err);
+        if (i == 0)
+            c->first = id;
+    }
+    return s;
+}
+
+ko_status ko_cat_audit_append_many(ko_cat *cat, const ko_cat_audit_new *recs, size_t n,
+                                   int64_t *first_id, ko_err *err)
+{
+    ko_status s = KO_OK;
+    for (size_t i = 0; i < n && s == KO_OK; i++) {
+        s = cat_check_name("audit action", recs[i].action, err);
+        if (s == KO_OK)
+            s = cat_check_name("audit object", recs[i].object, err);
+        if (s == KO_OK)
+            s = cat_check_summary(recs[i].chg.summary, err);
+    }
+    if (s != KO_OK || n == 0)
+        return s;
+    many_ctx c = {recs, n, 0};
+    s = cat_run(cat, KO_DB_WRITE, many_body, &c, err);
+    if (s == KO_OK && first_id)
+        *first_id = c.first;
+    return s;
+}
+
 /* ------------------------------------------------------------------ listing */
 
 static ko_status row_to_rec(const ko_db_rows *r, size_t i, ko_arena *a, ko_cat_audit_rec *rec,

@@ -109,7 +109,16 @@ static const char *const PG_V4[] = {
     NULL,
 };
 
-static const char *const *const PG_MIGRATIONS[] = {PG_V1, PG_V2, PG_V3, PG_V4};
+/* Version 5: stored responses of Idempotency-Key mutations (idem.c). */
+static const char *const PG_V5[] = {
+    "CREATE TABLE ko_idem (key TEXT COLLATE \"C\" PRIMARY KEY, status BIGINT NOT NULL, ctype"
+    " TEXT, etag TEXT, body TEXT NOT NULL, created_us BIGINT NOT NULL, expires_us BIGINT NOT"
+    " NULL)",
+    "CREATE INDEX ko_idem_expiry ON ko_idem (expires_us)",
+    NULL,
+};
+
+static const char *const *const PG_MIGRATIONS[] = {PG_V1, PG_V2, PG_V3, PG_V4, PG_V5};
 
 /* An arbitrary constant naming the migration lock ("korolev" in ASCII). */
 static const char PG_MIGRATE_LOCK[] = "SELECT pg_advisory_xact_lock(30227133440746870)";

@@ -104,7 +104,15 @@ static const char *const SQ_V4[] = {
     NULL,
 };
 
-static const char *const *const SQ_MIGRATIONS[] = {SQ_V1, SQ_V2, SQ_V3, SQ_V4};
+/* Version 5: stored responses of Idempotency-Key mutations (idem.c). */
+static const char *const SQ_V5[] = {
+    "CREATE TABLE ko_idem (key TEXT PRIMARY KEY, status INTEGER NOT NULL, ctype TEXT, etag TEXT,"
+    " body TEXT NOT NULL, created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL)",
+    "CREATE INDEX ko_idem_expiry ON ko_idem (expires_us)",
+    NULL,
+};
+
+static const char *const *const SQ_MIGRATIONS[] = {SQ_V1, SQ_V2, SQ_V3, SQ_V4, SQ_V5};
 
 /* ------------------------------------------------------------------ errors */
 
@@ -234,8 +242,7 @@ static ko_status sq_finish_rows(ko_buf *cells, size_t ncols, ko_arena *a, ko_db_
     rows->cells = ko_arena_alloc(a, n ? cells->len : sizeof(char *));
     if (!rows->cells)
         return ko_err_set(err, KO_ERR_NOMEM, "sqlite: out of memory for rows");
-    if (n)
-        memcpy(rows->cells, cells->data, cells->len);
+    ko_memcpy0(rows->cells, cells->data, cells->len);
     return KO_OK;
 }
 

@@ -80,7 +80,7 @@ const char *ko_cat_backend(const ko_cat *cat);
 const char *ko_cat_uri(const ko_cat *cat);
 
 /* Version of the schema this code writes (what ko_schema_version holds). */
-enum { KO_CAT_SCHEMA_VERSION = 4 };
+enum { KO_CAT_SCHEMA_VERSION = 5 };
 
 /* ------------------------------------------------------------------- names */
 
@@ -280,12 +280,49 @@ ko_status ko_cat_audit_append(ko_cat *cat, const ko_cat_change *chg, const char 
                               const char *object, const char *before_location,
                               const char *after_location, int64_t *id, ko_err *err);
 
+/* One record of ko_cat_audit_append_many (the fields of
+ * ko_cat_audit_append). */
+typedef struct ko_cat_audit_new {
+    ko_cat_change chg;
+    const char *action, *object;
+    const char *before_location, *after_location;
+} ko_cat_audit_new;
+
+/* Appends recs[0..n) in one write transaction (one commit, one fsync on
+ * SQLite), with consecutive ids in order; all or none.  For group commit
+ * of many small records (the server's query audit).  The first id goes to
+ * *first_id if non-NULL. */
+ko_status ko_cat_audit_append_many(ko_cat *cat, const ko_cat_audit_new *recs, size_t n,
+                                   int64_t *first_id, ko_err *err);
+
 /* Walks the whole chain in one consistent snapshot, recomputing each hash.
  * KO_ERR_CORRUPT naming the first record whose id is out of sequence or
  * whose hash does not match its contents and predecessor, or a chain whose
  * end differs from the recorded head (records removed at the end).  The
  * number of records checked goes to *count if non-NULL. */
 ko_status ko_cat_audit_verify(ko_cat *cat, int64_t *count, ko_err *err);
+
+/* ----------------------------------------------------- idempotency keys */
+
+/* Stored responses of the server's mutations, by Idempotency-Key (idem.c,
+ * table ko_idem since schema version 5).  key is the caller's scoped key
+ * (any text); a record is returned until expires_us (wall clock). */
+typedef struct ko_cat_idem {
+    int status;
+    const char *ctype; /* may be NULL */
+    const char *etag;  /* may be NULL */
+    const char *body;  /* text, NUL-terminated */
+    int64_t expires_us;
+} ko_cat_idem;
+
+/* Loads key's record, if any and not expired at now_us, into a; *found
+ * tells. */
+ko_status ko_cat_idem_get(ko_cat *cat, const char *key, int64_t now_us, ko_arena *a,
+                          ko_cat_idem *out, bool *found, ko_err *err);
+/* Stores (or replaces) key's record, and deletes records expired at
+ * now_us. */
+ko_status ko_cat_idem_put(ko_cat *cat, const char *key, const ko_cat_idem *rec, int64_t now_us,
+                          ko_err *err);
 
 /* ------------------------------------------------------------------ tokens */
 

@@ -15,7 +15,9 @@
  * metadata file is found through version-hint.text or the highest
  * vN.metadata.json, or named with --metadata (a file name in metadata/ or
  * a full path).  Everything is read through iceberg/ (table_read.c,
- * scan.c, scan_read.c); rows are printed by parquet/rows.c.
+ * scan.c, scan_read.c); rows are printed by parquet/rows.c.  snapshots and
+ * files are listings (output.c): --format table|json|jsonl, by default a
+ * table on a terminal and JSON lines otherwise.
  */
 #include "cli/cli.h"
 #include "iceberg/iceberg.h"
@@ -29,9 +31,9 @@
 static const char USAGE[] =
     "iceberg cat LOCATION [--metadata FILE] [--snapshot ID | --ref NAME | --as-of TIME] "
     "[--format jsonl|csv] [--limit N]\n"
-    "       korolev iceberg snapshots LOCATION [--metadata FILE]\n"
+    "       korolev iceberg snapshots LOCATION [--metadata FILE] [--format table|json|jsonl]\n"
     "       korolev iceberg files LOCATION [--metadata FILE] [--snapshot ID | --ref NAME | "
-    "--as-of TIME]";
+    "--as-of TIME] [--format table|json|jsonl]";
 
 enum { FLUSH_BYTES = 1 << 16, BATCH_ROWS = 4096 };
 
@@ -40,6 +42,7 @@ typedef struct ice_opts {
     const char *metadata;
     ko_ice_snapshot_sel sel;
     bool csv;
+    const char *format; /* --format as given; checked per verb */
     size_t limit;
 } ice_opts;
 
@@ -79,8 +82,8 @@ static bool value_flag(ice_opts *o, const char *flag, const char *v)
         o->sel.ref = v;
     else if (strcmp(flag, "--as-of") == 0)
         return (o->sel.has_as_of = parse_time(v, &o->sel.as_of_ms));
-    else if (strcmp(flag, "--format") == 0 && (strcmp(v, "csv") == 0 || strcmp(v, "jsonl") == 0))
-        o->csv = strcmp(v, "csv") == 0;
+    else if (strcmp(flag, "--format") == 0)
+        o->format = v;
     else if (strcmp(flag, "--limit") == 0 && parse_i64(v, &n) && n >= 0)
         o->limit = (size_t)n;
     else
@@ -209,28 +212,19 @@ static json_t *snapshot_json(const ko_ice_table_meta *m, const ko_ice_snapshot *
     return o;
 }
 
-static ko_status print_json_line(json_t *j, ko_buf *out, ko_err *err)
-{
-    if (!j)
-        return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
-    ko_status st = ko_ice_json_dump(j, 0, out, err);
-    json_decref(j);
-    if (st == KO_OK && ko_buf_append_str(out, "\n") != KO_OK)
-        st = ko_err_set(err, KO_ERR_NOMEM, "out of memory");
-    return st == KO_OK ? flush_out(out, false, err) : st;
-}
+static const ko_cli_col SNAPSHOT_COLS[] = {
+    {"SNAPSHOT", "snapshot-id", false},        {"PARENT", "parent-snapshot-id", false},
+    {"SEQ", "sequence-number", false},         {"TIME", "timestamp-ms", true},
+    {"OPERATION", "operation", false},         {"ADDED", "summary.added-records", false},
+    {"TOTAL", "summary.total-records", false}, {"CURRENT", "current", false}};
 
-static ko_status list_snapshots(ko_ice_dir *dir, ko_err *err)
+static json_t *list_snapshots(ko_ice_dir *dir)
 {
     const ko_ice_table_meta *m = ko_ice_dir_meta(dir);
-    ko_buf out = {0};
-    ko_status st = KO_OK;
-    for (uint32_t i = 0; i < m->n_snapshots && st == KO_OK; i++)
-        st = print_json_line(snapshot_json(m, &m->snapshots[i]), &out, err);
-    if (st == KO_OK)
-        st = flush_out(&out, true, err);
-    ko_buf_free(&out);
-    return st;
+    json_t *rows = json_array();
+    for (uint32_t i = 0; rows && i < m->n_snapshots; i++)
+        json_array_append_new(rows, snapshot_json(m, &m->snapshots[i]));
+    return rows;
 }
 
 /* ------------------------------------------------------------ files */
@@ -258,23 +252,53 @@ static json_t *task_json(const ko_ice_scan_task *t)
                      (json_int_t)t->file->file_size_in_bytes, "deletes", dels);
 }
 
-static ko_status list_files(ko_ice_dir *dir, const ice_opts *o, ko_err *err)
+static const ko_cli_col FILE_COLS[] = {{"SEQ", "sequence-number", false},
+                                       {"RECORDS", "record-count", false},
+                                       {"BYTES", "file-size-in-bytes", false},
+                                       {"DELETES", "deletes", false},
+                                       {"PATH", "file-path", false}};
+
+static ko_status list_files(ko_ice_dir *dir, const ice_opts *o, json_t **rows, ko_err *err)
 {
     ko_arena arena = {0};
     ko_ice_scan_plan plan;
     ko_ice_scan_opts so = {.snapshot = o->sel};
-    ko_buf out = {0};
     ko_status st = ko_ice_scan_plan_files(dir, &so, &arena, &plan, err);
-    for (size_t i = 0; st == KO_OK && i < plan.n_tasks; i++)
-        st = print_json_line(task_json(&plan.tasks[i]), &out, err);
-    if (st == KO_OK)
-        st = flush_out(&out, true, err);
-    ko_buf_free(&out);
+    *rows = st == KO_OK ? json_array() : NULL;
+    for (size_t i = 0; *rows && i < plan.n_tasks; i++)
+        json_array_append_new(*rows, task_json(&plan.tasks[i]));
     ko_arena_free(&arena);
     return st;
 }
 
+/* snapshots and files: a listing in the --format given (default: table on
+ * a terminal, JSON lines otherwise, as before --format). */
+static ko_status listing(ko_ice_dir *dir, const ice_opts *o, bool snaps, int *rc, ko_err *err)
+{
+    ko_cli_fmt fmt = KO_CLI_FMT_AUTO;
+    json_t *rows = NULL;
+    if (o->format && !ko_cli_fmt_parse(o->format, &fmt)) {
+        *rc = ko_cli_usage(USAGE);
+        return KO_OK;
+    }
+    if (snaps)
+        rows = list_snapshots(dir);
+    else if (list_files(dir, o, &rows, err) != KO_OK)
+        return err->status;
+    fmt = ko_cli_fmt_resolve(fmt, KO_CLI_FMT_JSONL);
+    *rc = snaps ? ko_cli_print_list(rows, fmt, SNAPSHOT_COLS, KO_ARRAY_LEN(SNAPSHOT_COLS))
+                : ko_cli_print_list(rows, fmt, FILE_COLS, KO_ARRAY_LEN(FILE_COLS));
+    return KO_OK;
+}
+
 /* ------------------------------------------------------------ entry */
+
+/* cat's --format: jsonl (the default) or csv. */
+static bool row_format(ice_opts *o)
+{
+    o->csv = o->format && strcmp(o->format, "csv") == 0;
+    return !o->format || o->csv || strcmp(o->format, "jsonl") == 0;
+}
 
 int ko_cli_iceberg(int argc, char **argv)
 {
@@ -285,17 +309,18 @@ int ko_cli_iceberg(int argc, char **argv)
     bool cat = strcmp(verb, "cat") == 0, snaps = strcmp(verb, "snapshots") == 0;
     if (!cat && !snaps && strcmp(verb, "files") != 0)
         return ko_cli_usage(USAGE);
+    if (cat && !row_format(&o))
+        return ko_cli_usage(USAGE);
     ko_err err = {0};
     ko_ice_dir *dir = NULL;
     ko_status st = ko_ice_dir_open(o.location, o.metadata, NULL, &dir, &err);
+    int rc = 0;
     if (st == KO_OK)
-        st = cat     ? cat_rows(dir, &o, &err)
-             : snaps ? list_snapshots(dir, &err)
-                     : list_files(dir, &o, &err);
+        st = cat ? cat_rows(dir, &o, &err) : listing(dir, &o, snaps, &rc, &err);
     ko_ice_dir_close(dir);
     if (fflush(stdout) != 0 && st == KO_OK)
         st = ko_err_errno(&err, errno, "write to stdout");
     if (st != KO_OK && !strstr(err.msg, o.location))
         ko_err_prefix(&err, "table %s", o.location);
-    return st == KO_OK ? 0 : ko_cli_fail(&err);
+    return st == KO_OK ? rc : ko_cli_fail(&err);
 }

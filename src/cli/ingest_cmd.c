@@ -3,15 +3,17 @@
  * CSV and Parquet into a table through ingest.h, printing the ingest
  * record as JSON.
  *
- *   --format jsonl|csv|parquet   (default: from each name's extension)
+ *   --input-format jsonl|csv|parquet  (default: from each name's
+ *                                extension; --format is the old spelling)
  *   --header | --no-header       CSV header row (default --header)
  *   --delimiter C, --quote C     CSV ("tab" or "\t" for a tab)
  *   --idempotency-key K          a repeated ingest returns the first record
  *   --max-reject-ratio R         fail (commit nothing) above this ratio
  *   --unknown-fields reject|ignore
  *   --batch-rows N, --max-line-bytes N
- *   --progress                   progress on stderr (default: when stderr
- *                                is a terminal)
+ *   --threads N                  2: parse and write Parquet in parallel
+ *   --progress | --no-progress   progress bar on stderr (default: when
+ *                                stderr is a terminal; progress.c)
  *
  * Inputs are local paths, file://, s3:// or gs:// URIs, or "-" for
  * standard input (with --format).  Exit status: 0 succeeded (or replayed),
@@ -29,9 +31,10 @@
 #include <unistd.h>
 
 static const char USAGE[] =
-    "ingest NS.T FILE|URI... [--format jsonl|csv|parquet] [--header|--no-header] "
+    "ingest NS.T FILE|URI|-... [--input-format jsonl|csv|parquet] [--header|--no-header] "
     "[--delimiter C] [--quote C] [--idempotency-key K] [--max-reject-ratio R] "
-    "[--unknown-fields reject|ignore] [--batch-rows N] [--max-line-bytes N] [--progress]";
+    "[--unknown-fields reject|ignore] [--batch-rows N] [--max-line-bytes N] [--threads N] "
+    "[--progress|--no-progress]";
 
 typedef struct args {
     const char *table;
@@ -67,7 +70,7 @@ static bool parse_size(const char *s, size_t *out)
 /* One flag with its value at argv[*i + 1]; false on a usage error. */
 static bool parse_valued(args *a, const char *flag, const char *v)
 {
-    if (strcmp(flag, "--format") == 0)
+    if (strcmp(flag, "--input-format") == 0 || strcmp(flag, "--format") == 0)
         return ko_ingest_format_parse(v, &a->format);
     if (strcmp(flag, "--delimiter") == 0)
         return one_char(v, &a->o.csv_delimiter);
@@ -85,6 +88,12 @@ static bool parse_valued(args *a, const char *flag, const char *v)
         a->o.unknown_fields =
             strcmp(v, "ignore") == 0 ? KO_INGEST_UNKNOWN_IGNORE : KO_INGEST_UNKNOWN_REJECT;
         return strcmp(v, "ignore") == 0 || strcmp(v, "reject") == 0;
+    }
+    if (strcmp(flag, "--threads") == 0) {
+        size_t t = 0;
+        bool ok = parse_size(v, &t) && t <= 64;
+        a->o.threads = (int)t;
+        return ok;
     }
     if (strcmp(flag, "--batch-rows") == 0)
         return parse_size(v, &a->o.batch_rows);
@@ -106,8 +115,8 @@ static bool parse_args(int argc, char **argv, args *a)
             a->o.csv_no_header = false;
         else if (strcmp(s, "--no-header") == 0)
             a->o.csv_no_header = true;
-        else if (strcmp(s, "--progress") == 0)
-            a->progress = true;
+        else if (strcmp(s, "--progress") == 0 || strcmp(s, "--no-progress") == 0)
+            a->progress = strcmp(s, "--progress") == 0;
         else if (strncmp(s, "--", 2) == 0) {
             if (i + 1 >= argc || !parse_valued(a, s, argv[i + 1]))
                 return false;
@@ -123,22 +132,30 @@ static bool parse_args(int argc, char **argv, args *a)
 
 /* ------------------------------------------------------------- progress */
 
-typedef struct progress {
-    int64_t last_us, start_us;
-} progress;
-
 static void show_progress(void *ctx, const ko_ingest_counts *c)
 {
-    progress *p = ctx;
-    int64_t now = ko_monotonic_us();
-    if (now - p->last_us < 500000)
-        return;
-    p->last_us = now;
-    double secs = (double)(now - p->start_us) / 1e6;
-    fprintf(stderr, "\ringest: %lld received, %lld written, %lld rejected, %.1f MB (%.1f MB/s)   ",
-            (long long)c->received, (long long)c->written, (long long)c->rejected,
-            (double)c->bytes / 1e6, secs > 0 ? (double)c->bytes / 1e6 / secs : 0.0);
-    (void)fflush(stderr);
+    ko_cli_progress_set(ctx, (uint64_t)c->bytes, c->received, c->rejected);
+}
+
+/* The total size of the inputs, for the progress bar (0: unknown). */
+static uint64_t input_bytes(const args *a)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        ko_store *s = NULL;
+        char *key = NULL;
+        ko_obj_info info = {0};
+        ko_err err = {0};
+        bool ok = strcmp(a->inputs[i], "-") != 0 &&
+                  ko_store_open_object(a->inputs[i], NULL, &s, &key, &err) == KO_OK &&
+                  ko_store_head(s, key, &info, &err) == KO_OK;
+        free(key);
+        ko_store_close(s);
+        if (!ok)
+            return 0;
+        total += info.size;
+    }
+    return total;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -188,11 +205,14 @@ static int ingest(const args *a, ko_cat *cat, ko_store *store, ko_err *err)
     ko_ingest_catalog ic;
     ko_ingest_catalog_bind(&ic, cat, a->o.principal);
     ko_ice_warehouse wh = {store, &ic.icat};
-    progress p = {0, ko_monotonic_us()};
     ko_ingest_opts o = a->o;
-    if (a->progress) {
+    ko_cli_progress *p =
+        a->progress ? ko_cli_progress_start(ko_arena_sprintf(&arena, "ingest %s", a->table),
+                                            input_bytes(a), 1)
+                    : NULL;
+    if (p) {
         o.progress = show_progress;
-        o.progress_ctx = &p;
+        o.progress_ctx = p;
     }
     ko_ingest *in = NULL;
     if (st == KO_OK)
@@ -204,8 +224,7 @@ static int ingest(const args *a, ko_cat *cat, ko_store *store, ko_err *err)
         st = ko_ingest_finish(in, &record, err);
     else if (in)
         ko_ingest_abort(in, err->msg);
-    if (a->progress)
-        (void)fputc('\n', stderr);
+    ko_cli_progress_finish(p, st == KO_OK);
     ko_arena_free(&arena);
     if (st != KO_OK) {
         json_decref(record);

@@ -2,17 +2,19 @@
  * pipeline_cmd.c - `korolev pipeline ...`: pipelines declared in YAML
  * (docs/pipelines.md), their runs, logs and alerts.
  *
- *   pipeline list                         the pipelines of the directory
+ *   pipeline list [--format F]            the pipelines of the directory
  *   pipeline validate [FILE...]           validate the directory (or files)
  *   pipeline run NAME [--param k=v]... [--backfill FROM..TO] [--dry-run]
- *   pipeline runs [NAME] [--state S] [--limit N] [--json]
+ *   pipeline runs [NAME] [--state S] [--limit N] [--format F]
  *   pipeline show RUN                     one run as JSON
  *   pipeline logs RUN                     the logs of every attempt
  *   pipeline cancel RUN
- *   pipeline alerts [--limit N]           JSON
+ *   pipeline alerts [--limit N] [--format F]
  *   pipeline tick                         one scheduler tick (no execution)
  *   pipeline maintenance [--log-retention DURATION]
  *
+ * F is table (default), json or jsonl (output.c); --json is the old
+ * spelling of --format json.
  * --pipelines DIR (anywhere) names the directory; default
  * $KOROLEV_PIPELINES, else ./pipelines.  Exit status: 0 ok, 1 failed (a
  * dry run with failed checks, an invalid spec), 2 usage.
@@ -26,9 +28,10 @@
 #include <string.h>
 
 static const char USAGE[] =
-    "pipeline list|validate [FILE...]|run NAME [--param k=v]... [--backfill FROM..TO] "
-    "[--dry-run]|runs [NAME] [--state S] [--limit N] [--json]|show RUN|logs RUN|cancel RUN|"
-    "alerts [--limit N]|tick|maintenance [--log-retention D]  [--pipelines DIR]";
+    "pipeline list [--format F]|validate [FILE...]|run NAME [--param k=v]... "
+    "[--backfill FROM..TO] [--dry-run]|runs [NAME] [--state S] [--limit N] [--format F]|show RUN|"
+    "logs RUN|cancel RUN|alerts [--limit N] [--format F]|tick|maintenance [--log-retention D]  "
+    "[--pipelines DIR]  (F: table|json|jsonl)";
 
 typedef struct pargs {
     const char *dir;
@@ -37,7 +40,8 @@ typedef struct pargs {
     json_t *params;
     const char *backfill, *state, *retention;
     size_t limit;
-    bool dry, json;
+    bool dry;
+    ko_cli_fmt fmt; /* --format (listings); --json is --format json */
 } pargs;
 
 static bool add_param(pargs *p, const char *kv)
@@ -60,8 +64,12 @@ static bool valued(pargs *p, const char *flag, const char *v)
         p->backfill = v;
     else if (strcmp(flag, "--state") == 0)
         p->state = v;
-    else if (strcmp(flag, "--limit") == 0)
-        p->limit = (size_t)strtoul(v, NULL, 10);
+    else if (strcmp(flag, "--limit") == 0) {
+        char *end = NULL;
+        p->limit = (size_t)strtoull(v, &end, 10);
+        return *v >= '0' && *v <= '9' && !*end;
+    } else if (strcmp(flag, "--format") == 0)
+        return ko_cli_fmt_parse(v, &p->fmt);
     else if (strcmp(flag, "--log-retention") == 0)
         p->retention = v;
     else
@@ -76,7 +84,7 @@ static bool parse(int argc, char **argv, pargs *p)
         if (strcmp(a, "--dry-run") == 0)
             p->dry = true;
         else if (strcmp(a, "--json") == 0)
-            p->json = true;
+            p->fmt = KO_CLI_FMT_JSON;
         else if (strncmp(a, "--", 2) == 0) {
             if (i + 1 >= argc || !valued(p, a, argv[i + 1]))
                 return false;
@@ -199,27 +207,20 @@ static int do_run(cli_env *c, const pargs *p, ko_err *err)
     return rc;
 }
 
-static void print_runs(json_t *runs)
-{
-    printf("%-36s  %-20s  %-9s  %-8s  %-10s  %-7s  %s\n", "RUN", "PIPELINE", "STATE", "TRIGGER",
-           "DATE", "ATTEMPT", "ERROR");
-    size_t i;
-    json_t *r;
-    json_array_foreach(runs, i, r)
-    {
-        const char *e = json_string_value(json_object_get(r, "error"));
-        printf("%-36s  %-20s  %-9s  %-8s  %-10s  %lld/%-5lld  %.80s\n",
-               json_string_value(json_object_get(r, "id")),
-               json_string_value(json_object_get(r, "pipeline")),
-               json_string_value(json_object_get(r, "state")),
-               json_string_value(json_object_get(r, "trigger")),
-               json_is_string(json_object_get(r, "logical-date"))
-                   ? json_string_value(json_object_get(r, "logical-date"))
-                   : "-",
-               (long long)json_integer_value(json_object_get(r, "attempt")),
-               (long long)json_integer_value(json_object_get(r, "max-attempts")), e ? e : "");
-    }
-}
+static const ko_cli_col RUN_COLS[] = {
+    {"RUN", "id", false},          {"PIPELINE", "pipeline", false}, {"STATE", "state", false},
+    {"TRIGGER", "trigger", false}, {"DATE", "logical-date", false}, {"ATTEMPT", "attempt", false},
+    {"OF", "max-attempts", false}, {"ERROR", "error", false}};
+static const ko_cli_col SPEC_COLS[] = {{"NAME", "name", false},
+                                       {"OWNER", "owner", false},
+                                       {"FILE", "file", false},
+                                       {"TRIGGERS", "triggers", false},
+                                       {"OUTPUTS", "outputs", false}};
+static const ko_cli_col ALERT_COLS[] = {{"ID", "id", false},
+                                        {"CREATED", "created", false},
+                                        {"KIND", "kind", false},
+                                        {"OBJECT", "object", false},
+                                        {"MESSAGE", "message", false}};
 
 static int do_runs(cli_env *c, const pargs *p, ko_err *err)
 {
@@ -227,11 +228,8 @@ static int do_runs(cli_env *c, const pargs *p, ko_err *err)
     if (ko_pipe_runs_json(c->env.cat, p->npos > 1 ? p->pos[1] : NULL, p->state, p->limit, &runs,
                           err) != KO_OK)
         return ko_cli_fail(err);
-    if (p->json)
-        return print_json(runs);
-    print_runs(runs);
-    json_decref(runs);
-    return 0;
+    return ko_cli_print_list(runs, ko_cli_fmt_resolve(p->fmt, KO_CLI_FMT_AUTO), RUN_COLS,
+                             KO_ARRAY_LEN(RUN_COLS));
 }
 
 static int do_logs(cli_env *c, const pargs *p, ko_err *err)
@@ -279,8 +277,11 @@ static int dispatch(cli_env *c, const pargs *p, ko_err *err)
     const char *v = p->pos[0];
     bool one = p->npos >= 2;
     json_t *j = NULL;
+    ko_cli_fmt fmt = ko_cli_fmt_resolve(p->fmt, KO_CLI_FMT_AUTO);
     if (strcmp(v, "list") == 0)
-        return ko_pipe_specs_json(p->dir, &j, err) == KO_OK ? print_json(j) : ko_cli_fail(err);
+        return ko_pipe_specs_json(p->dir, &j, err) == KO_OK
+                   ? ko_cli_print_list(j, fmt, SPEC_COLS, KO_ARRAY_LEN(SPEC_COLS))
+                   : ko_cli_fail(err);
     if (strcmp(v, "run") == 0 && one)
         return do_run(c, p, err);
     if (strcmp(v, "runs") == 0)
@@ -293,8 +294,9 @@ static int dispatch(cli_env *c, const pargs *p, ko_err *err)
     if (strcmp(v, "cancel") == 0 && one)
         return do_cancel(c, p, err);
     if (strcmp(v, "alerts") == 0)
-        return ko_pipe_alerts_json(c->env.cat, p->limit, &j, err) == KO_OK ? print_json(j)
-                                                                           : ko_cli_fail(err);
+        return ko_pipe_alerts_json(c->env.cat, p->limit, &j, err) == KO_OK
+                   ? ko_cli_print_list(j, fmt, ALERT_COLS, KO_ARRAY_LEN(ALERT_COLS))
+                   : ko_cli_fail(err);
     if (strcmp(v, "tick") == 0)
         return do_tick(c, err);
     if (strcmp(v, "maintenance") == 0)

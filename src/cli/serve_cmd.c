@@ -3,7 +3,7 @@
  *
  *   serve [--listen HOST:PORT] [--config FILE] [--allow-anonymous]
  *         [--console-dir DIR] [--tls-cert PEM --tls-key PEM] [--threads N]
- *         [--max-body-bytes N] [--timeout-seconds N]
+ *         [--max-body-bytes N] [--timeout SEC]  (--timeout-seconds: old spelling)
  *         [--pipelines DIR] [--workers N | --no-workers]
  *
  * The warehouse and catalog come from the global flags (main.c), unless the
@@ -24,7 +24,7 @@
 
 static const char USAGE[] =
     "serve [--listen HOST:PORT] [--config FILE] [--allow-anonymous] [--console-dir DIR] "
-    "[--tls-cert PEM --tls-key PEM] [--threads N] [--max-body-bytes N] [--timeout-seconds N] "
+    "[--tls-cert PEM --tls-key PEM] [--threads N] [--max-body-bytes N] [--timeout SEC] "
     "[--pipelines DIR] [--workers N | --no-workers]";
 
 static bool is_dir(const char *p)
@@ -59,7 +59,8 @@ static bool flag(ko_srv_config *c, const char *name, const char *v)
         c->threads = (int)n;
     else if (strcmp(name, "--max-body-bytes") == 0 && parse_num(v, 1024, 1L << 30, &n))
         c->max_body = (size_t)n;
-    else if (strcmp(name, "--timeout-seconds") == 0 && parse_num(v, 1, 3600, &n))
+    else if ((strcmp(name, "--timeout") == 0 || strcmp(name, "--timeout-seconds") == 0) &&
+             parse_num(v, 1, 3600, &n))
         c->timeout_s = (int)n;
     else if (strcmp(name, "--pipelines") == 0)
         c->pipelines_dir = v;

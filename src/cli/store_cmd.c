@@ -3,12 +3,14 @@
  *
  * Every URI names an object (or, for ls, a prefix) in any store: a local
  * path, file://, s3:// or gs://.  cat and put stream in fixed-size chunks so
- * objects of any size pass with bounded memory.
+ * objects of any size pass with bounded memory.  ls is a listing verb
+ * (--format table|json|jsonl, output.c).
  */
 #include "cli/cli.h"
 #include "store/store.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,8 @@
 
 enum { CHUNK = 8 << 20 };
 
-static const char USAGE[] = "store ls URI | cat URI | put URI [FILE] | rm URI";
+static const char USAGE[] =
+    "store ls URI [--format table|json|jsonl] | cat URI | put URI [FILE] | rm URI";
 
 /* A local directory given without a trailing '/' lists its contents. */
 static void complete_dir_prefix(const char *uri, char *prefix, size_t cap)
@@ -30,13 +33,17 @@ static void complete_dir_prefix(const char *uri, char *prefix, size_t cap)
     }
 }
 
-static int store_ls(ko_store *s, const char *uri, const char *key, ko_err *err)
+static const ko_cli_col LS_COLS[] = {
+    {"SIZE", "size", false}, {"MODIFIED", "modified", false}, {"URI", "uri", false}};
+
+static int store_ls(ko_store *s, const char *uri, const char *key, ko_cli_fmt fmt, ko_err *err)
 {
     char prefix[KO_STORE_KEY_MAX + 2];
     snprintf(prefix, sizeof prefix, "%s", key);
     complete_dir_prefix(uri, prefix, sizeof prefix);
     char *token = NULL;
     ko_status st = KO_OK;
+    json_t *rows = json_array();
     do {
         ko_list_page page;
         st = ko_store_list(s, prefix, token, 1000, &page, err);
@@ -45,16 +52,22 @@ static int store_ls(ko_store *s, const char *uri, const char *key, ko_err *err)
         if (st != KO_OK)
             break;
         for (size_t i = 0; i < page.count; i++) {
-            char when[KO_TIME_STR_MAX];
+            char when[KO_TIME_STR_MAX], full[KO_STORE_KEY_MAX + 4096];
             ko_time_format(page.entries[i].mtime_us, when);
-            printf("%12llu  %s  %s/%s\n", (unsigned long long)page.entries[i].size, when,
-                   ko_store_uri(s), page.entries[i].key);
+            snprintf(full, sizeof full, "%s/%s", ko_store_uri(s), page.entries[i].key);
+            json_array_append_new(rows, json_pack("{s:I, s:s, s:s}", "size",
+                                                  (json_int_t)page.entries[i].size, "modified",
+                                                  when, "uri", full));
         }
         token = page.next_token;
         page.next_token = NULL;
         ko_list_page_free(&page);
     } while (token);
-    return st == KO_OK ? 0 : ko_cli_fail(err);
+    if (st != KO_OK) {
+        json_decref(rows);
+        return ko_cli_fail(err);
+    }
+    return ko_cli_print_list(rows, fmt, LS_COLS, KO_ARRAY_LEN(LS_COLS));
 }
 
 static int store_cat(ko_store *s, const char *key, ko_err *err)
@@ -118,8 +131,27 @@ static int store_put(ko_store *s, const char *key, const char *src, ko_err *err)
     return st == KO_OK ? 0 : ko_cli_fail(err);
 }
 
+/* Takes "--format F" out of argv (ls only); false on a bad value. */
+static bool take_format(int *argc, char **argv, ko_cli_fmt *fmt)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--format") != 0) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= *argc || !ko_cli_fmt_parse(argv[++i], fmt) || strcmp(argv[1], "ls") != 0)
+            return false;
+    }
+    *argc = out;
+    return true;
+}
+
 int ko_cli_store(int argc, char **argv)
 {
+    ko_cli_fmt fmt = KO_CLI_FMT_TABLE;
+    if (argc >= 2 && !take_format(&argc, argv, &fmt))
+        return ko_cli_usage(USAGE);
     if (argc < 3 || (strcmp(argv[1], "put") != 0 && argc != 3) || argc > 4)
         return ko_cli_usage(USAGE);
     const char *op = argv[1];
@@ -135,7 +167,7 @@ int ko_cli_store(int argc, char **argv)
         return ko_cli_fail(&err);
     int rc;
     if (strcmp(op, "ls") == 0)
-        rc = store_ls(s, uri, key, &err);
+        rc = store_ls(s, uri, key, fmt, &err);
     else if (strcmp(op, "cat") == 0)
         rc = store_cat(s, key, &err);
     else if (strcmp(op, "put") == 0)

@@ -23,7 +23,10 @@
  * here binds it to ko_cat, with the principal from KO_PRINCIPAL or USER.
  * Times (TS) are ISO-8601 ("2024-05-01T12:00:00Z"), milliseconds since
  * the epoch, or "now".  Results are JSON on stdout; errors one line on
- * stderr (exit 1), usage errors exit 2.
+ * stderr (exit 1), usage errors exit 2.  The listing verbs (namespace
+ * list, table list|history|files, audit list) take --format
+ * table|json|jsonl (output.c); history, files and audit list print their
+ * old JSON by default when stdout is not a terminal.
  */
 #include "catalog/catalog.h"
 #include "cli/cli.h"
@@ -38,15 +41,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char NS_USAGE[] = "namespace create NS [--property k=v]... | list [PARENT] | drop NS";
+static const char NS_USAGE[] =
+    "namespace create NS [--property k=v]... | list [PARENT] [--format table|json|jsonl] | drop NS";
 static const char TABLE_USAGE[] =
     "table create NS.T (--schema FILE.json | --like FILE.parquet) [--partition-by SPEC] "
-    "[--property k=v]... | append NS.T FILE.parquet... | describe|history NS.T | files NS.T "
-    "[--snapshot ID] | expire NS.T [--older-than TS] [--retain-last N] [--files-older-than TS | "
+    "[--property k=v]... | append NS.T FILE.parquet... | describe NS.T | history NS.T [--format F] "
+    "| files NS.T [--snapshot ID] [--format F] | expire NS.T [--older-than TS] [--retain-last N] "
+    "[--files-older-than TS | "
     "--keep-files] | rollback NS.T SNAPSHOT | add-column NS.T NAME TYPE | rename-column NS.T OLD "
-    "NEW | drop-column NS.T NAME | list NS | delete|overwrite|replace|partition|tag|branch|"
+    "NEW | drop-column NS.T NAME | list NS [--format F] | "
+    "delete|overwrite|replace|partition|tag|branch|"
     "drop-ref|fast-forward ... (`korolev table delete` shows their usage)";
-static const char AUDIT_USAGE[] = "audit list [--object X] [--action A] [--limit N] | verify";
+static const char AUDIT_USAGE[] =
+    "audit list [--object X] [--action A] [--limit N] [--format table|json|jsonl] | verify";
 
 enum { MAX_PROPS = 256 };
 
@@ -232,21 +239,48 @@ static int ns_create(env *e, int argc, char **argv, ko_err *err)
     return st == KO_OK ? 0 : ko_cli_fail(err);
 }
 
-static int ns_list(env *e, const char *parent, ko_err *err)
+static const ko_cli_col NS_COLS[] = {{"NAMESPACE", "namespace", false}};
+
+/* "[PARENT] [--format F]" from argv[i0..]; false on a usage error. */
+static bool list_args(int argc, char **argv, int i0, const char **pos, ko_cli_fmt *fmt)
 {
+    for (int i = i0; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0) {
+            if (i + 1 >= argc || !ko_cli_fmt_parse(argv[++i], fmt))
+                return false;
+        } else if (!*pos && argv[i][0] != '-') {
+            *pos = argv[i];
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int ns_list(env *e, int argc, char **argv, ko_err *err)
+{
+    const char *parent = NULL;
+    ko_cli_fmt fmt = KO_CLI_FMT_TABLE;
+    if (!list_args(argc, argv, 2, &parent, &fmt))
+        return ko_cli_usage(NS_USAGE);
     ko_cat_ns p = {0};
     if (parent && ko_cat_ns_parse(parent, &e->arena, &p, err) != KO_OK)
         return ko_cli_fail(err);
     const char *token = NULL;
+    json_t *rows = json_array();
     do {
         ko_cat_ns_page page;
-        if (ko_cat_ns_list(e->cat, parent ? &p : NULL, token, 1000, &e->arena, &page, err) != KO_OK)
+        if (ko_cat_ns_list(e->cat, parent ? &p : NULL, token, 1000, &e->arena, &page, err) !=
+            KO_OK) {
+            json_decref(rows);
             return ko_cli_fail(err);
+        }
         for (size_t i = 0; i < page.len; i++)
-            printf("%s\n", ko_cat_ns_str(page.items[i], &e->arena));
+            json_array_append_new(
+                rows, json_pack("{s:s}", "namespace", ko_cat_ns_str(page.items[i], &e->arena)));
         token = page.next_token;
     } while (token);
-    return 0;
+    return ko_cli_print_list(rows, fmt, NS_COLS, KO_ARRAY_LEN(NS_COLS));
 }
 
 static int ns_run(env *e, int argc, char **argv, ko_err *err)
@@ -254,8 +288,8 @@ static int ns_run(env *e, int argc, char **argv, ko_err *err)
     const char *op = argv[1];
     if (strcmp(op, "create") == 0 && argc >= 3)
         return ns_create(e, argc, argv, err);
-    if (strcmp(op, "list") == 0 && argc <= 3)
-        return ns_list(e, argc == 3 ? argv[2] : NULL, err);
+    if (strcmp(op, "list") == 0)
+        return ns_list(e, argc, argv, err);
     if (strcmp(op, "drop") == 0 && argc == 3) {
         ko_cat_ns ns;
         ko_status st = ko_cat_ns_parse(argv[2], &e->arena, &ns, err);
@@ -385,7 +419,7 @@ static void inputs_close(inputs *in)
     free(in->readers);
 }
 
-static ko_status inputs_open(char **uris, size_t n, inputs *in, ko_err *err)
+static ko_status inputs_open(char **uris, size_t n, ko_cli_progress *p, inputs *in, ko_err *err)
 {
     memset(in, 0, sizeof *in);
     in->stores = calloc(n, sizeof(ko_store *));
@@ -397,6 +431,8 @@ static ko_status inputs_open(char **uris, size_t n, inputs *in, ko_err *err)
         in->n = i + 1;
         ko_status st = ko_store_open_object(uris[i], NULL, &in->stores[i], &in->keys[i], err);
         if (st == KO_OK)
+            st = ko_cli_progress_wrap(p, &in->stores[i], in->keys[i], err);
+        if (st == KO_OK)
             st = ko_pq_reader_open(in->stores[i], in->keys[i], &in->readers[i], err);
         if (st != KO_OK)
             return strstr(err->msg, uris[i]) ? st : ko_err_prefix(err, "%s", uris[i]);
@@ -404,20 +440,40 @@ static ko_status inputs_open(char **uris, size_t n, inputs *in, ko_err *err)
     return KO_OK;
 }
 
+/* Takes --progress / --no-progress out of argv[3..]: -1 auto, 0, 1. */
+static int take_progress(int *argc, char **argv)
+{
+    int mode = -1, out = 3;
+    for (int i = 3; i < *argc; i++) {
+        if (strcmp(argv[i], "--progress") == 0)
+            mode = 1;
+        else if (strcmp(argv[i], "--no-progress") == 0)
+            mode = 0;
+        else
+            argv[out++] = argv[i];
+    }
+    *argc = out;
+    return mode;
+}
+
 static int table_append(env *e, int argc, char **argv, ko_err *err)
 {
+    int mode = take_progress(&argc, argv);
     if (argc < 4)
         return ko_cli_usage(TABLE_USAGE);
     const char *ns, *name;
     inputs in = {0};
     ko_ice_commit_info info;
+    ko_cli_progress *p =
+        ko_cli_progress_start(ko_arena_sprintf(&e->arena, "append %s", argv[2]), 0, mode);
     ko_status st = split_ident(e, argv[2], &ns, &name, err);
     if (st == KO_OK)
-        st = inputs_open(argv + 3, (size_t)(argc - 3), &in, err);
+        st = inputs_open(argv + 3, (size_t)(argc - 3), p, &in, err);
     if (st == KO_OK)
         st = ko_ice_table_append(&e->wh, ns, name, in.readers, (const char *const *)(argv + 3),
                                  in.n, NULL, &e->arena, &info, err);
     inputs_close(&in);
+    ko_cli_progress_finish(p, st == KO_OK);
     if (st != KO_OK)
         return ko_cli_fail(err);
     return print_json(json_pack("{s:s, s:I, s:I, s:s, s:i}", "table", argv[2], "snapshot-id",
@@ -428,25 +484,52 @@ static int table_append(env *e, int argc, char **argv, ko_err *err)
 
 /* ----------------------------------------------------------- table views */
 
+static const ko_cli_col HISTORY_COLS[] = {{"SNAPSHOT", "snapshot-id", false},
+                                          {"PARENT", "parent-snapshot-id", false},
+                                          {"SEQ", "sequence-number", false},
+                                          {"TIME", "timestamp-ms", true},
+                                          {"OPERATION", "operation", false},
+                                          {"ADDED", "summary.added-records", false},
+                                          {"DELETED", "summary.deleted-records", false},
+                                          {"TOTAL", "summary.total-records", false},
+                                          {"CURRENT", "is-current", false}};
+static const ko_cli_col FILES_COLS[] = {{"CONTENT", "content", false},
+                                        {"RECORDS", "record-count", false},
+                                        {"BYTES", "file-size-in-bytes", false},
+                                        {"PARTITION", "partition", false},
+                                        {"PATH", "file-path", false}};
+
+/* "[--snapshot ID] [--format F]" of history|files|describe. */
+static bool view_args(int argc, char **argv, bool files, int64_t *snap, ko_cli_fmt *fmt)
+{
+    for (int i = 3; i < argc; i++) {
+        bool has = i + 1 < argc;
+        if (files && strcmp(argv[i], "--snapshot") == 0 && has) {
+            if (!parse_i64(argv[++i], snap))
+                return false;
+        } else if (strcmp(argv[i], "--format") != 0 || !has || !ko_cli_fmt_parse(argv[++i], fmt)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int table_view(env *e, int argc, char **argv, ko_err *err)
 {
     const char *op = argv[1], *ns, *name;
     int64_t snap = -1;
-    bool files = strcmp(op, "files") == 0;
-    if (files && argc == 5 && strcmp(argv[3], "--snapshot") == 0) {
-        if (!parse_i64(argv[4], &snap))
-            return ko_cli_usage(TABLE_USAGE);
-    } else if (argc != 3) {
+    bool files = strcmp(op, "files") == 0, describe = strcmp(op, "describe") == 0;
+    ko_cli_fmt fmt = KO_CLI_FMT_AUTO;
+    if (!view_args(argc, argv, files, &snap, &fmt) || (describe && argc != 3))
         return ko_cli_usage(TABLE_USAGE);
-    }
     ko_ice_table t;
     json_t *j = NULL;
     ko_status st = split_ident(e, argv[2], &ns, &name, err);
     if (st == KO_OK)
         st = ko_ice_table_load(&e->wh, ns, name, &e->arena, &t, err);
-    if (st == KO_OK && strcmp(op, "describe") == 0)
+    if (st == KO_OK && describe)
         st = ko_ice_table_describe_json(&t, &j, err);
-    else if (st == KO_OK && strcmp(op, "history") == 0)
+    else if (st == KO_OK && !files)
         st = ko_ice_table_history_json(&t, &j, err);
     else if (st == KO_OK) {
         ko_ice_manifest_entry *es = NULL;
@@ -455,26 +538,41 @@ static int table_view(env *e, int argc, char **argv, ko_err *err)
         if (st == KO_OK)
             st = ko_ice_table_files_json(&t, es, n, &j, err);
     }
-    return st == KO_OK ? print_json(j) : ko_cli_fail(err);
+    if (st != KO_OK)
+        return ko_cli_fail(err);
+    if (describe)
+        return print_json(j);
+    fmt = ko_cli_fmt_resolve(fmt, KO_CLI_FMT_JSON);
+    return files ? ko_cli_print_list(j, fmt, FILES_COLS, KO_ARRAY_LEN(FILES_COLS))
+                 : ko_cli_print_list(j, fmt, HISTORY_COLS, KO_ARRAY_LEN(HISTORY_COLS));
 }
+
+static const ko_cli_col TABLE_COLS[] = {{"TABLE", "table", false}};
 
 static int table_list(env *e, int argc, char **argv, ko_err *err)
 {
-    if (argc != 3)
+    const char *nstext = NULL;
+    ko_cli_fmt fmt = KO_CLI_FMT_TABLE;
+    if (!list_args(argc, argv, 2, &nstext, &fmt) || !nstext)
         return ko_cli_usage(TABLE_USAGE);
     ko_cat_ns ns;
-    if (ko_cat_ns_parse(argv[2], &e->arena, &ns, err) != KO_OK)
+    if (ko_cat_ns_parse(nstext, &e->arena, &ns, err) != KO_OK)
         return ko_cli_fail(err);
     const char *token = NULL;
+    json_t *rows = json_array();
     do {
         ko_cat_name_page page;
-        if (ko_cat_table_list(e->cat, ns, token, 1000, &e->arena, &page, err) != KO_OK)
+        if (ko_cat_table_list(e->cat, ns, token, 1000, &e->arena, &page, err) != KO_OK) {
+            json_decref(rows);
             return ko_cli_fail(err);
+        }
         for (size_t i = 0; i < page.len; i++)
-            printf("%s.%s\n", argv[2], page.names[i]);
+            json_array_append_new(
+                rows, json_pack("{s:s}", "table",
+                                ko_arena_sprintf(&e->arena, "%s.%s", nstext, page.names[i])));
         token = page.next_token;
     } while (token);
-    return 0;
+    return ko_cli_print_list(rows, fmt, TABLE_COLS, KO_ARRAY_LEN(TABLE_COLS));
 }
 
 /* ------------------------------------------------------ table maintenance */
@@ -604,12 +702,20 @@ static int table_evolve(env *e, int argc, char **argv, ko_err *err)
                                 "metadata-location", info.metadata_location));
 }
 
+static bool has_arg(int argc, char **argv, const char *flag)
+{
+    for (int i = 3; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0)
+            return true;
+    return false;
+}
+
 static int table_run(env *e, int argc, char **argv, ko_err *err)
 {
     const char *op = argv[1];
     if (strcmp(op, "create") == 0 && argc >= 3)
         return table_create(e, argc, argv, err);
-    if (strcmp(op, "append") == 0 && argc > 3 && strcmp(argv[3], "--branch") == 0)
+    if (strcmp(op, "append") == 0 && has_arg(argc, argv, "--branch"))
         return ko_cli_table_write(&e->wh, argc, argv, &e->arena, err);
     if (strcmp(op, "append") == 0)
         return table_append(e, argc, argv, err);
@@ -657,7 +763,8 @@ static json_t *audit_json(const ko_cat_audit_rec *r)
                      summary ? summary : json_null(), "hash", r->hash);
 }
 
-static bool parse_audit_flags(int argc, char **argv, ko_cat_audit_filter *f, int64_t *limit)
+static bool parse_audit_flags(int argc, char **argv, ko_cat_audit_filter *f, int64_t *limit,
+                              ko_cli_fmt *fmt)
 {
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
@@ -665,36 +772,44 @@ static bool parse_audit_flags(int argc, char **argv, ko_cat_audit_filter *f, int
             f->object = argv[++i];
         else if (strcmp(argv[i], "--action") == 0 && has)
             f->action = argv[++i];
-        else if (!(strcmp(argv[i], "--limit") == 0 && has && parse_i64(argv[++i], limit) &&
-                   *limit >= 0))
+        else if (strcmp(argv[i], "--format") == 0 && has) {
+            if (!ko_cli_fmt_parse(argv[++i], fmt))
+                return false;
+        } else if (!(strcmp(argv[i], "--limit") == 0 && has && parse_i64(argv[++i], limit) &&
+                     *limit >= 0))
             return false;
     }
     return true;
 }
 
+static const ko_cli_col AUDIT_COLS[] = {{"ID", "id", false},
+                                        {"TIME", "time", false},
+                                        {"PRINCIPAL", "principal", false},
+                                        {"ACTION", "action", false},
+                                        {"OBJECT", "object", false}};
+
 static int audit_list(env *e, int argc, char **argv, ko_err *err)
 {
     ko_cat_audit_filter f = {0};
     int64_t limit = -1;
-    if (!parse_audit_flags(argc, argv, &f, &limit))
+    ko_cli_fmt fmt = KO_CLI_FMT_AUTO;
+    if (!parse_audit_flags(argc, argv, &f, &limit, &fmt))
         return ko_cli_usage(AUDIT_USAGE);
     const char *token = NULL;
     int64_t shown = 0;
+    json_t *rows = json_array();
     do {
         ko_cat_audit_page page = {0};
-        if (ko_cat_audit_list(e->cat, &f, token, 1000, &e->arena, &page, err) != KO_OK)
+        if (ko_cat_audit_list(e->cat, &f, token, 1000, &e->arena, &page, err) != KO_OK) {
+            json_decref(rows);
             return ko_cli_fail(err);
-        for (size_t i = 0; i < page.len && (limit < 0 || shown < limit); i++, shown++) {
-            json_t *j = audit_json(&page.items[i]);
-            char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-            if (s)
-                printf("%s\n", s);
-            free(s);
-            json_decref(j);
         }
+        for (size_t i = 0; i < page.len && (limit < 0 || shown < limit); i++, shown++)
+            json_array_append_new(rows, audit_json(&page.items[i]));
         token = page.next_token;
     } while (token && (limit < 0 || shown < limit));
-    return 0;
+    fmt = ko_cli_fmt_resolve(fmt, KO_CLI_FMT_JSONL);
+    return ko_cli_print_list(rows, fmt, AUDIT_COLS, KO_ARRAY_LEN(AUDIT_COLS));
 }
 
 static int audit_run(env *e, int argc, char **argv, ko_err *err)

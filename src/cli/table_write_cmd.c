@@ -12,6 +12,8 @@
  *   table drop-ref NS.T NAME
  *   table fast-forward NS.T FROM [--to BRANCH]  (default main)
  *
+ * overwrite, replace and append show a progress bar on stderr when it is a
+ * terminal (--progress / --no-progress force it; progress.c).
  * FILTER is the text of ko_ice_pred_parse_text ("id > 5 and name = 'x'").
  * Results are one JSON object on stdout; errors one line on stderr (exit
  * 1), usage errors exit 2, as in table_cmd.c.
@@ -28,7 +30,8 @@
 const char KO_CLI_TABLE_WRITE_USAGE[] =
     "table delete NS.T --where FILTER [--branch B] | overwrite NS.T --where FILTER [--branch B] "
     "FILE.parquet... | replace NS.T [--branch B] FILE.parquet... | append NS.T --branch B "
-    "FILE.parquet... | partition NS.T SPEC | tag|branch NS.T NAME [SNAPSHOT] [--replace] "
+    "FILE.parquet... [--progress|--no-progress] | partition NS.T SPEC | tag|branch NS.T NAME "
+    "[SNAPSHOT] [--replace] "
     "[--max-ref-age-ms N] [--max-snapshot-age-ms N] [--min-snapshots-to-keep N] | drop-ref NS.T "
     "NAME | fast-forward NS.T FROM [--to BRANCH]";
 
@@ -37,6 +40,7 @@ typedef struct args {
     const char **pos; /* positional arguments after NS.T */
     size_t n_pos;
     bool replace;
+    int progress; /* -1 auto, 0 --no-progress, 1 --progress */
     int64_t max_ref_age, max_snap_age, min_keep;
 } args;
 
@@ -73,6 +77,7 @@ static bool value_flag(args *a, const char *flag, const char *v)
 static bool parse_args(int argc, char **argv, ko_arena *arena, args *a)
 {
     memset(a, 0, sizeof *a);
+    a->progress = -1;
     a->op = argv[1];
     a->ident = argc > 2 ? argv[2] : NULL;
     a->pos = ko_arena_calloc(arena, (size_t)argc + 1, sizeof *a->pos);
@@ -81,6 +86,8 @@ static bool parse_args(int argc, char **argv, ko_arena *arena, args *a)
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--replace") == 0)
             a->replace = true;
+        else if (strcmp(argv[i], "--progress") == 0 || strcmp(argv[i], "--no-progress") == 0)
+            a->progress = strcmp(argv[i], "--progress") == 0;
         else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2]) {
             if (i + 1 >= argc || !value_flag(a, argv[i], argv[i + 1]))
                 return false;
@@ -132,7 +139,8 @@ static void inputs_close(inputs *in)
     free(in->readers);
 }
 
-static ko_status inputs_open(const char **uris, size_t n, inputs *in, ko_err *err)
+static ko_status inputs_open(const char **uris, size_t n, ko_cli_progress *p, inputs *in,
+                             ko_err *err)
 {
     memset(in, 0, sizeof *in);
     in->stores = calloc(n + 1, sizeof(ko_store *));
@@ -144,6 +152,8 @@ static ko_status inputs_open(const char **uris, size_t n, inputs *in, ko_err *er
         in->n = i + 1;
         ko_status st = ko_store_open_object(uris[i], NULL, &in->stores[i], &in->keys[i], err);
         if (st == KO_OK)
+            st = ko_cli_progress_wrap(p, &in->stores[i], in->keys[i], err);
+        if (st == KO_OK)
             st = ko_pq_reader_open(in->stores[i], in->keys[i], &in->readers[i], err);
         if (st != KO_OK)
             return strstr(err->msg, uris[i]) ? st : ko_err_prefix(err, "%s", uris[i]);
@@ -152,6 +162,15 @@ static ko_status inputs_open(const char **uris, size_t n, inputs *in, ko_err *er
 }
 
 /* ------------------------------------------------------------ verbs */
+
+/* The progress bar of a verb that reads input files (progress.c); none
+ * for delete, which has none. */
+static ko_cli_progress *start_progress(const args *a, ko_arena *arena)
+{
+    if (strcmp(a->op, "delete") == 0)
+        return NULL;
+    return ko_cli_progress_start(ko_arena_sprintf(arena, "%s %s", a->op, a->ident), 0, a->progress);
+}
 
 static int by_filter(const ko_ice_warehouse *wh, const args *a, ko_arena *arena, ko_err *err)
 {
@@ -172,14 +191,16 @@ static int by_filter(const ko_ice_warehouse *wh, const args *a, ko_arena *arena,
     if (st == KO_OK && a->where)
         st = ko_ice_pred_parse_text(a->where, ko_ice_meta_current_schema(&t.meta), arena, &filter,
                                     err);
+    ko_cli_progress *p = start_progress(a, arena);
     if (st == KO_OK && !del)
-        st = inputs_open(a->pos, a->n_pos, &in, err);
+        st = inputs_open(a->pos, a->n_pos, p, &in, err);
     if (st == KO_OK && del)
         st = ko_ice_table_delete_where(wh, ns, name, filter, &oo, NULL, arena, &info, &res, err);
     else if (st == KO_OK)
         st = ko_ice_table_overwrite_where(wh, ns, name, filter, in.readers, a->pos, in.n, &oo, NULL,
                                           arena, &info, &res, err);
     inputs_close(&in);
+    ko_cli_progress_finish(p, st == KO_OK);
     if (st != KO_OK)
         return ko_cli_fail(err);
     json_t *j = info_json(a, &info);
@@ -201,13 +222,15 @@ static int append_branch(const ko_ice_warehouse *wh, const args *a, ko_arena *ar
     const char *ns, *name;
     inputs in = {0};
     ko_ice_commit_info info = {0};
+    ko_cli_progress *p = start_progress(a, arena);
     ko_status st = ko_ice_ident_parse(a->ident, arena, &ns, &name, err);
     if (st == KO_OK)
-        st = inputs_open(a->pos, a->n_pos, &in, err);
+        st = inputs_open(a->pos, a->n_pos, p, &in, err);
     if (st == KO_OK)
         st = ko_ice_table_append_branch(wh, ns, name, a->branch, in.readers, a->pos, in.n, NULL,
                                         arena, &info, err);
     inputs_close(&in);
+    ko_cli_progress_finish(p, st == KO_OK);
     if (st != KO_OK)
         return ko_cli_fail(err);
     json_t *j = info_json(a, &info);

@@ -3,11 +3,11 @@
  * server, kept in the catalog as salted hashes (catalog.h, "tokens").
  *
  *   token create --principal NAME --role reader|writer|admin [--namespace NS]
- *   token list
+ *   token list [--format table|json|jsonl]
  *   token revoke ID
  *
  * create prints the token once, on stdout, and nothing else there: it is
- * not stored and cannot be shown again.  list prints JSON without secrets.
+ * not stored and cannot be shown again.  list never shows secrets.
  * The acting principal recorded in the audit trail is KO_PRINCIPAL, else
  * USER.
  */
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 static const char USAGE[] = "token create --principal NAME --role reader|writer|admin "
-                            "[--namespace NS] | list | revoke ID";
+                            "[--namespace NS] | list [--format table|json|jsonl] | revoke ID";
 
 void ko_cli_make_catalog_dir(const char *uri)
 {
@@ -77,7 +77,12 @@ static int create(ko_cat *cat, int argc, char **argv)
     return 0;
 }
 
-static int list(ko_cat *cat)
+static const ko_cli_col TOKEN_COLS[] = {
+    {"ID", "id", false},           {"PRINCIPAL", "principal", false},
+    {"ROLE", "role", false},       {"NAMESPACE", "namespace", false},
+    {"CREATED", "created", false}, {"REVOKED", "revoked", false}};
+
+static int list(ko_cat *cat, ko_cli_fmt fmt)
 {
     ko_arena a = {0};
     ko_cat_token *items = NULL;
@@ -97,18 +102,19 @@ static int list(ko_cat *cat)
                                              "namespace", items[i].ns, "created", created,
                                              "revoked", items[i].revoked_us ? revoked : NULL));
     }
-    int rc = arr && json_dumpf(arr, stdout, JSON_INDENT(2)) == 0 ? 0 : 1;
-    printf("\n");
-    json_decref(arr);
     ko_arena_free(&a);
-    return rc;
+    return ko_cli_print_list(arr, fmt, TOKEN_COLS, KO_ARRAY_LEN(TOKEN_COLS));
 }
 
 int ko_cli_token(int argc, char **argv)
 {
     if (argc < 2)
         return ko_cli_usage(USAGE);
-    bool is_create = strcmp(argv[1], "create") == 0, is_list = strcmp(argv[1], "list") == 0;
+    ko_cli_fmt fmt = KO_CLI_FMT_TABLE;
+    bool is_create = strcmp(argv[1], "create") == 0;
+    bool is_list = strcmp(argv[1], "list") == 0 &&
+                   (argc == 2 || (argc == 4 && strcmp(argv[2], "--format") == 0 &&
+                                  ko_cli_fmt_parse(argv[3], &fmt)));
     bool is_revoke = strcmp(argv[1], "revoke") == 0 && argc == 3;
     if (!is_create && !is_list && !is_revoke)
         return ko_cli_usage(USAGE);
@@ -121,7 +127,7 @@ int ko_cli_token(int argc, char **argv)
     if (is_create)
         rc = create(cat, argc, argv);
     else if (is_list)
-        rc = list(cat);
+        rc = list(cat, fmt);
     else {
         ko_cat_change chg = actor();
         rc = ko_cat_token_revoke(cat, &chg, argv[2], &err) == KO_OK ? 0 : ko_cli_fail(&err);

@@ -891,7 +891,7 @@ static ko_status copy_bytes(dec *d, uint64_t n, const char *what, ko_avro_value 
     uint8_t *p = ko_arena_alloc(d->arena, (size_t)n + 1);
     if (!p)
         return dnomem(d);
-    if (n)
+    if (n) /* d->p may be NULL at an empty input: no arithmetic on it */
         memcpy(p, d->p + d->pos, (size_t)n);
     p[n] = '\0';
     d->pos += (size_t)n;
@@ -1017,8 +1017,7 @@ static ko_status grow(dec *d, ko_avro_value **items, size_t n, size_t *cap, uint
     ko_avro_value *p = ko_arena_alloc(d->arena, want * sizeof *p);
     if (!p)
         return dnomem(d);
-    if (n)
-        memcpy(p, *items, n * sizeof *p);
+    ko_memcpy0(p, *items, n * sizeof *p);
     *items = p;
     *cap = want;
     return KO_OK;
@@ -1457,8 +1456,7 @@ static ko_status read_meta_entries(ko_avro_reader *r, dec *d, uint64_t count, si
         ko_avro_meta *m = ko_arena_alloc(r->arena, want * sizeof *m);
         if (!m)
             return dnomem(d);
-        if (r->n_meta)
-            memcpy(m, r->meta, r->n_meta * sizeof *m);
+        ko_memcpy0(m, r->meta, r->n_meta * sizeof *m);
         r->meta = m;
         *cap = want;
     }

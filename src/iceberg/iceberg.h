@@ -1188,10 +1188,12 @@ typedef struct ko_ice_expire_opts {
 } ko_ice_expire_opts;
 
 /* Removes from the metadata the tags and branches (not main) whose
- * snapshot is older than their max-ref-age-ms, then every snapshot older
- * than older_than_ms that no ref points at and that is not among the
- * retain_last (for a branch with min-snapshots-to-keep: that many) newest
- * ancestors of a branch (snapshot-log entries of removed snapshots go
+ * snapshot is older than their max-ref-age-ms, then every snapshot that
+ * no ref points at and that no branch retains (a branch retains its
+ * newest ancestors while fewer than its min-snapshots-to-keep, default
+ * retain_last, are kept or they are younger than its max-snapshot-age-ms,
+ * default older_than_ms; a snapshot on no branch's history stays while
+ * younger than older_than_ms; snapshot-log entries of removed snapshots go
  * too), and commits (audit operation "expire" listing the ids and the
  * number of refs dropped).  The ids removed go to
  * *expired (in arena; may be NULL).  Nothing to expire commits nothing
@@ -1207,6 +1209,7 @@ typedef struct ko_ice_remove_result {
     uint64_t bytes;
     size_t n_referenced; /* files still referenced */
     size_t n_too_new;    /* unreferenced but not older than the safety age */
+    size_t n_temps;      /* temporary files of killed writes removed (in bytes too) */
 } ko_ice_remove_result;
 
 /* Deletes the files under the table's data/ and metadata/ that no
@@ -1214,8 +1217,10 @@ typedef struct ko_ice_remove_result {
  * delete files of every snapshot in the current metadata, the current
  * metadata file, those in its metadata-log, version-hint.text, statistics
  * files) and whose modification time is before older_than_ms (0: now
- * minus 3 days).  One audit record "table.remove_files" lists the count
- * and bytes when anything was removed. */
+ * minus 3 days), and the temporary files killed local writes left there
+ * that are as old (ko_store_remove_temps).  One audit record
+ * "table.remove_files" lists the counts and bytes when anything was
+ * removed. */
 ko_status ko_ice_table_remove_files(const ko_ice_warehouse *wh, const char *ns, const char *name,
                                     int64_t older_than_ms, ko_arena *arena,
                                     ko_ice_remove_result *out, ko_err *err);
@@ -1562,6 +1567,9 @@ typedef struct ko_ice_scan_opts {
 ko_status ko_ice_scan_plan_files(ko_ice_dir *t, const ko_ice_scan_opts *opts, ko_arena *arena,
                                  ko_ice_scan_plan *out, ko_err *err);
 
+/* Do two files have the same spec and partition tuple? */
+bool ko_ice_same_partition(const ko_ice_data_file *a, const ko_ice_data_file *b);
+
 /* Pure planning over manifests already read, for tests and for callers
  * that cache manifests: manifests[i] was read from list[i]. */
 ko_status ko_ice_scan_plan_manifests(const ko_ice_table_meta *m, const ko_ice_schema *schema,
@@ -1626,7 +1634,9 @@ typedef struct ko_ice_rewrite_plan {
 
 /* Plans a change by filter (NULL: every file, all matching) on the head
  * of branch (NULL: main) of t.  Files that cannot match (partition or
- * bounds) are left out. */
+ * bounds) are left out; data manifests whose partition summaries rule the
+ * filter out are not read (scan.manifests and scan.manifests_skipped
+ * count them; their files count as data_files_skipped). */
 ko_status ko_ice_table_plan_rewrite(const ko_ice_warehouse *wh, const ko_ice_table *t,
                                     const char *branch, const ko_ice_pred *filter, ko_arena *arena,
                                     ko_ice_rewrite_plan *out, ko_err *err);

@@ -420,19 +420,6 @@ static ko_status read_manifest_file(const rctx *c, ko_arena *arena, const ko_avr
     return st;
 }
 
-/* Grows an arena array of elem-sized items to hold at least n + 1. */
-static void *grow(ko_arena *arena, void *arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = ko_arena_alloc(arena, ncap * elem);
-    if (p && n)
-        memcpy(p, arr, n * elem);
-    *cap = ncap;
-    return p;
-}
-
 static ko_status open_reader(const uint8_t *data, size_t len, const char *what, ko_arena *arena,
                              ko_avro_reader **r, ko_err *err)
 {
@@ -467,7 +454,7 @@ ko_status ko_ice_manifest_list_read(const uint8_t *data, size_t len, const char 
             st = ko_err_prefix(err, "%s", what);
         if (st != KO_OK || !has)
             break;
-        files = grow(arena, files, n, &cap, sizeof *files);
+        files = ko_arena_grow(arena, files, n, &cap, sizeof *files);
         if (!files) {
             st = nomem(err);
             break;
@@ -877,7 +864,7 @@ static ko_status read_entries(ko_avro_reader *r, mstate *ms)
             return ko_err_prefix(ms->c.err, "%s", ms->c.what);
         if (!has)
             return KO_OK;
-        m->entries = grow(ms->arena, m->entries, m->n_entries, &cap, sizeof *m->entries);
+        m->entries = ko_arena_grow(ms->arena, m->entries, m->n_entries, &cap, sizeof *m->entries);
         if (!m->entries)
             return nomem(ms->c.err);
         ms->c.record = m->n_entries;

@@ -598,8 +598,7 @@ static ko_status bound_bytes(const ko_ice_type *t, const ko_ice_value *v, ko_are
     if (st == KO_OK && !p)
         st = nomem(err);
     if (st == KO_OK) {
-        if (b.len)
-            memcpy(p, b.data, b.len);
+        ko_memcpy0(p, b.data, b.len);
         *out = (ko_ice_bytes){p, b.len};
     }
     ko_buf_free(&b);

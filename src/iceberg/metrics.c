@@ -246,8 +246,7 @@ static ko_status add_bound(maps *m, ko_ice_id_bound *arr, uint32_t *n, const lea
     if (st == KO_OK && !copy)
         st = kt_nomem(err);
     if (st == KO_OK) {
-        if (b.len) /* an empty bound ('' or an empty binary) has no buffer */
-            memcpy(copy, b.data, b.len);
+        ko_memcpy0(copy, b.data, b.len); /* an empty bound ('' or an empty binary) has no buffer */
         arr[(*n)++] = (ko_ice_id_bound){a->field_id, {copy, b.len}};
     }
     ko_buf_free(&b);

@@ -301,8 +301,7 @@ static ko_status u_add_order(upd_ctx *c, const json_t *j, ko_err *err)
     ko_ice_sort_order *arr = ko_arena_calloc(c->arena, m->n_sort_orders + 1, sizeof *arr);
     if (!arr)
         return nomem(err);
-    if (m->n_sort_orders)
-        memcpy(arr, m->sort_orders, m->n_sort_orders * sizeof *arr);
+    ko_memcpy0(arr, m->sort_orders, m->n_sort_orders * sizeof *arr);
     o.order_id = o.n_fields ? next : 0;
     arr[m->n_sort_orders] = o;
     m->sort_orders = arr;

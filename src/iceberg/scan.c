@@ -64,7 +64,7 @@ static bool file_may_match(const ko_ice_table_meta *m, const ko_ice_schema *sche
     return ko_ice_pred_eval_file(filter, schema, f);
 }
 
-static bool same_partition(const ko_ice_data_file *a, const ko_ice_data_file *b)
+bool ko_ice_same_partition(const ko_ice_data_file *a, const ko_ice_data_file *b)
 {
     if (a->spec_id != b->spec_id || a->n_partition != b->n_partition)
         return false;
@@ -109,7 +109,7 @@ static bool delete_applies(const ko_ice_table_meta *m, const ko_ice_delete_ref *
 {
     const ko_ice_data_file *df = d->file;
     if (df->content == KO_ICE_CONTENT_POSITION_DELETES) {
-        if (seq > d->sequence_number || !same_partition(df, f))
+        if (seq > d->sequence_number || !ko_ice_same_partition(df, f))
             return false;
         if (df->referenced_data_file)
             return strcmp(df->referenced_data_file, f->file_path) == 0;
@@ -117,7 +117,7 @@ static bool delete_applies(const ko_ice_table_meta *m, const ko_ice_delete_ref *
     }
     if (seq >= d->sequence_number)
         return false;
-    return is_unpartitioned(m, df->spec_id) || same_partition(df, f);
+    return is_unpartitioned(m, df->spec_id) || ko_ice_same_partition(df, f);
 }
 
 /* --------------------------------------------------------- collecting */
@@ -129,18 +129,6 @@ typedef struct collector {
     ko_ice_scan_task *tasks;
     size_t n_tasks, cap_tasks;
 } collector;
-
-static void *grow(ko_arena *arena, void *arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *p = ko_arena_alloc(arena, ncap * elem);
-    if (p && n)
-        memcpy(p, arr, n * elem);
-    *cap = ncap;
-    return p;
-}
 
 static int64_t data_seq(const ko_ice_manifest_entry *e)
 {
@@ -160,7 +148,8 @@ static ko_status collect_deletes(collector *c, const ko_ice_table_meta *m,
             out->delete_files_skipped++;
             continue;
         }
-        c->deletes = grow(c->arena, c->deletes, c->n_deletes, &c->cap_deletes, sizeof *c->deletes);
+        c->deletes =
+            ko_arena_grow(c->arena, c->deletes, c->n_deletes, &c->cap_deletes, sizeof *c->deletes);
         if (!c->deletes)
             return nomem(err);
         c->deletes[c->n_deletes++] = (ko_ice_delete_ref){&e->data_file, data_seq(e)};
@@ -198,7 +187,7 @@ static ko_status collect_data(collector *c, const ko_ice_table_meta *m, const ko
             out->data_files_skipped++;
             continue;
         }
-        c->tasks = grow(c->arena, c->tasks, c->n_tasks, &c->cap_tasks, sizeof *c->tasks);
+        c->tasks = ko_arena_grow(c->arena, c->tasks, c->n_tasks, &c->cap_tasks, sizeof *c->tasks);
         if (!c->tasks)
             return nomem(err);
         ko_ice_scan_task *t = &c->tasks[c->n_tasks++];

@@ -813,18 +813,6 @@ struct ko_ice_reader {
     uint64_t deleted;
 };
 
-static void *grow(ko_arena *arena, void *arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = ko_arena_alloc(arena, ncap * elem);
-    if (p && n)
-        memcpy(p, arr, n * elem);
-    *cap = ncap;
-    return p;
-}
-
 /* ------------------------------------------------------- positions */
 
 typedef struct posrow {
@@ -900,8 +888,8 @@ static ko_status load_posfile(ko_ice_reader *r, const ko_ice_data_file *f, posfi
     }
     cursor_close(&c);
     if (st == KO_OK) {
-        r->posfiles =
-            grow(&r->arena, r->posfiles, r->n_posfiles, &r->cap_posfiles, sizeof *r->posfiles);
+        r->posfiles = ko_arena_grow(&r->arena, r->posfiles, r->n_posfiles, &r->cap_posfiles,
+                                    sizeof *r->posfiles);
         st = r->posfiles ? KO_OK : nomem(err);
     }
     if (st == KO_OK) {
@@ -929,7 +917,7 @@ static ko_status add_positions(ko_ice_reader *r, const posfile *pf, const char *
             hi = mid;
     }
     for (size_t i = lo; i < pf->n && strcmp(pf->paths[i], path) == 0; i++) {
-        r->dpos = grow(&r->arena, r->dpos, r->n_dpos, &r->cap_dpos, sizeof *r->dpos);
+        r->dpos = ko_arena_grow(&r->arena, r->dpos, r->n_dpos, &r->cap_dpos, sizeof *r->dpos);
         if (!r->dpos)
             return nomem(err);
         r->dpos[r->n_dpos++] = pf->pos[i];
@@ -1120,9 +1108,9 @@ static ko_status load_eqset(ko_ice_reader *r, const ko_ice_data_file *f, eqset *
             st = eq_batch(r, &s, &c, err);
     }
     cursor_close(&c);
-    r->eqsets = st == KO_OK
-                    ? grow(&r->arena, r->eqsets, r->n_eqsets, &r->cap_eqsets, sizeof *r->eqsets)
-                    : r->eqsets;
+    r->eqsets = st == KO_OK ? ko_arena_grow(&r->arena, r->eqsets, r->n_eqsets, &r->cap_eqsets,
+                                            sizeof *r->eqsets)
+                            : r->eqsets;
     if (st == KO_OK && !r->eqsets)
         st = nomem(err);
     if (st == KO_OK) {

@@ -415,8 +415,7 @@ static ko_status sort_index(build_ctx *c, ko_ice_schema *s)
     ko_ice_schema_entry *e = ko_arena_calloc(c->arena, c->n ? c->n : 1, sizeof *e);
     if (!e)
         return ko_err_set(c->err, KO_ERR_NOMEM, "out of memory indexing the schema");
-    if (c->n)
-        memcpy(e, c->pre, c->n * sizeof *e);
+    ko_memcpy0(e, c->pre, c->n * sizeof *e);
     qsort(e, c->n, sizeof *e, entry_cmp);
     for (uint32_t i = 1; i < c->n; i++)
         if (e[i].field->id == e[i - 1].field->id)

@@ -360,8 +360,7 @@ ko_status ko_ice_schema_add_column(const ko_ice_schema *base, const ko_ice_new_c
     ko_ice_field *fields = ko_arena_calloc(arena, target->n_fields + 1, sizeof *fields);
     if (!fields)
         return ko_err_set(err, KO_ERR_NOMEM, "out of memory evolving the schema");
-    if (target->n_fields)
-        memcpy(fields, target->fields, target->n_fields * sizeof *fields);
+    ko_memcpy0(fields, target->fields, target->n_fields * sizeof *fields);
     st = new_field(col, &next, arena, &fields[target->n_fields], err);
     if (st != KO_OK)
         return st;

@@ -36,17 +36,13 @@ typedef struct append_ctx {
     const ko_ice_commit_opts *opts; /* extra summary entries (may be NULL) */
 } append_ctx;
 
-typedef struct totals {
-    int64_t data_files, records, size, delete_files, pos_deletes, eq_deletes;
-} totals;
-
 static const char *const TOTAL_KEYS[] = {"total-data-files",       "total-records",
                                          "total-files-size",       "total-delete-files",
                                          "total-position-deletes", "total-equality-deletes"};
 
-/* ---------------------------------------------------------------- totals */
+/* ---------------------------------------------------------------- kt_totals */
 
-static bool totals_from_summary(const ko_ice_snapshot *s, totals *t)
+bool kt_totals_from_summary(const ko_ice_snapshot *s, kt_totals *t)
 {
     int64_t *dst[] = {&t->data_files,   &t->records,     &t->size,
                       &t->delete_files, &t->pos_deletes, &t->eq_deletes};
@@ -62,11 +58,8 @@ static bool totals_from_summary(const ko_ice_snapshot *s, totals *t)
     return true;
 }
 
-static void count_entry(const ko_ice_manifest_entry *e, totals *t)
+void kt_totals_add(kt_totals *t, const ko_ice_data_file *f)
 {
-    const ko_ice_data_file *f = &e->data_file;
-    if (e->status == KO_ICE_ENTRY_DELETED)
-        return;
     t->size += f->file_size_in_bytes;
     if (f->content == KO_ICE_CONTENT_DATA) {
         t->data_files++;
@@ -79,7 +72,7 @@ static void count_entry(const ko_ice_manifest_entry *e, totals *t)
 }
 
 static ko_status totals_from_manifests(const ko_ice_warehouse *wh, const ko_ice_table *t,
-                                       const ko_ice_manifest_file *mfs, size_t n, totals *out,
+                                       const ko_ice_manifest_file *mfs, size_t n, kt_totals *out,
                                        ko_err *err)
 {
     for (size_t i = 0; i < n; i++) {
@@ -87,7 +80,8 @@ static ko_status totals_from_manifests(const ko_ice_warehouse *wh, const ko_ice_
         ko_ice_manifest m;
         ko_status st = kt_read_manifest(wh, &t->meta, &mfs[i], &a, &m, err);
         for (size_t e = 0; st == KO_OK && e < m.n_entries; e++)
-            count_entry(&m.entries[e], out);
+            if (m.entries[e].status != KO_ICE_ENTRY_DELETED)
+                kt_totals_add(out, &m.entries[e].data_file);
         ko_arena_free(&a);
         if (st != KO_OK)
             return st;
@@ -151,8 +145,7 @@ static ko_status write_list(append_ctx *c, const ko_ice_warehouse *wh, const ko_
     size_t k = 0;
     if (c->have_manifest)
         all[k++] = c->mf;
-    if (n_carried)
-        memcpy(all + k, carried, n_carried * sizeof *all);
+    ko_memcpy0(all + k, carried, n_carried * sizeof *all);
     ko_ice_manifest_list_write_opts o = {.snapshot_id = c->snapshot_id,
                                          .parent_snapshot_id = t->meta.current_snapshot_id,
                                          .sequence_number = seq};
@@ -169,35 +162,6 @@ static ko_status write_list(append_ctx *c, const ko_ice_warehouse *wh, const ko_
 
 /* ---------------------------------------------------------------- summary */
 
-static ko_status changed_partitions(const append_ctx *c, const ko_ice_table *t,
-                                    const ko_ice_partition_spec *spec, ko_arena *arena,
-                                    int64_t *out, ko_err *err)
-{
-    ko_ice_type pt;
-    ko_status st =
-        ko_ice_spec_partition_type(spec, ko_ice_meta_current_schema(&t->meta), arena, &pt, err);
-    ko_buf *keys = st == KO_OK ? ko_arena_calloc(arena, c->n + 1, sizeof *keys) : NULL;
-    ko_ice_type *types =
-        st == KO_OK ? ko_arena_calloc(arena, pt.n_fields + 1u, sizeof *types) : NULL;
-    if (st == KO_OK && (!keys || !types))
-        st = kt_nomem(err);
-    for (uint32_t i = 0; st == KO_OK && i < pt.n_fields; i++)
-        types[i] = pt.fields[i].type;
-    int64_t distinct = 0;
-    for (size_t i = 0; st == KO_OK && i < c->n; i++) {
-        st = kt_tuple_key(types, pt.n_fields, c->files[i].partition, &keys[i], err);
-        bool seen = false;
-        for (size_t j = 0; st == KO_OK && j < i && !seen; j++)
-            seen = keys[j].len == keys[i].len &&
-                   (keys[i].len == 0 || memcmp(keys[j].data, keys[i].data, keys[i].len) == 0);
-        distinct += st == KO_OK && !seen;
-    }
-    for (size_t i = 0; keys && i < c->n; i++)
-        ko_buf_free(&keys[i]);
-    *out = distinct;
-    return st;
-}
-
 static ko_status put_kv(ko_ice_kv *kv, uint32_t *n, const char *key, int64_t v, ko_arena *arena,
                         ko_err *err)
 {
@@ -208,7 +172,7 @@ static ko_status put_kv(ko_ice_kv *kv, uint32_t *n, const char *key, int64_t v, 
     return KO_OK;
 }
 
-static ko_status build_summary(const append_ctx *c, const totals *base, int64_t changed,
+static ko_status build_summary(const append_ctx *c, const kt_totals *base, int64_t changed,
                                ko_arena *arena, ko_ice_kv **out, uint32_t *n_out, ko_err *err)
 {
     int64_t records = 0, size = 0;
@@ -286,7 +250,7 @@ static ko_status pick_snapshot_id(append_ctx *c, const ko_ice_warehouse *wh,
 }
 
 static ko_status parent_state(const ko_ice_warehouse *wh, const ko_ice_table *t, ko_arena *arena,
-                              ko_ice_manifest_file **carried, size_t *n_carried, totals *tot,
+                              ko_ice_manifest_file **carried, size_t *n_carried, kt_totals *tot,
                               ko_err *err)
 {
     const ko_ice_snapshot *parent = ko_ice_meta_current_snapshot(&t->meta);
@@ -296,7 +260,7 @@ static ko_status parent_state(const ko_ice_warehouse *wh, const ko_ice_table *t,
     if (!parent)
         return KO_OK;
     ko_status st = kt_read_manifest_list(wh, parent, arena, carried, n_carried, err);
-    if (st == KO_OK && !totals_from_summary(parent, tot))
+    if (st == KO_OK && !kt_totals_from_summary(parent, tot))
         st = totals_from_manifests(wh, t, *carried, *n_carried, tot, err);
     return st;
 }
@@ -343,7 +307,7 @@ static ko_status apply_append(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
     c->mf.sequence_number = c->mf.min_sequence_number = seq;
     ko_ice_manifest_file *carried = NULL;
     size_t n_carried = 0;
-    totals tot;
+    kt_totals tot;
     const char *list = NULL;
     ko_ice_kv *kv = NULL;
     uint32_t n_kv = 0;
@@ -352,7 +316,7 @@ static ko_status apply_append(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
     if (st == KO_OK)
         st = write_list(c, wh, t, carried, n_carried, seq, arena, &list, err);
     if (st == KO_OK)
-        st = changed_partitions(c, t, spec, arena, &changed, err);
+        st = kt_count_partitions(c->files, c->n, NULL, 0, arena, &changed, err);
     if (st == KO_OK)
         st = build_summary(c, &tot, changed, arena, &kv, &n_kv, err);
     if (st == KO_OK)

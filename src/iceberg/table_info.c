@@ -55,8 +55,7 @@ static ko_status append_live(const ko_ice_manifest *m, ko_ice_manifest_entry **a
             ko_ice_manifest_entry *a = ko_arena_calloc(arena, nc, sizeof *a);
             if (!a)
                 return kt_nomem(err);
-            if (*n)
-                memcpy(a, *arr, *n * sizeof *a);
+            ko_memcpy0(a, *arr, *n * sizeof *a);
             *arr = a;
             *cap = nc;
         }

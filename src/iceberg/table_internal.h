@@ -145,6 +145,20 @@ ko_status kt_split_rows(const ko_ice_partition_spec *spec, const ko_ice_schema *
  * Appendix D bytes with their length. */
 ko_status kt_tuple_key(const ko_ice_type *types, uint32_t n, const ko_ice_value *tuple, ko_buf *out,
                        ko_err *err);
+/* What files add up to: a snapshot's total-* or a change's added-* and
+ * removed-* summary entries (table_append.c). */
+typedef struct kt_totals {
+    int64_t data_files, records, size, delete_files, pos_deletes, eq_deletes;
+} kt_totals;
+
+void kt_totals_add(kt_totals *t, const ko_ice_data_file *f);
+/* The total-* entries of s's summary; false when one is missing or bad. */
+bool kt_totals_from_summary(const ko_ice_snapshot *s, kt_totals *t);
+
+/* The number of distinct (spec, partition tuple) pairs among a[0..na) and
+ * b[0..nb), in linear time (a hash set in arena). */
+ko_status kt_count_partitions(const ko_ice_data_file *a, size_t na, const ko_ice_data_file *b,
+                              size_t nb, ko_arena *arena, int64_t *out, ko_err *err);
 /* Distributes the entries of cols[0..n_leaves) to dst[p][0..n_leaves) by
  * row_part (dst columns initialised and reset by the caller). */
 ko_status kt_scatter(const ko_pq_column *cols, uint32_t n_leaves, size_t rows,

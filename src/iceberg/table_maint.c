@@ -6,16 +6,21 @@
  * Rollback and expiry are metadata changes committed like any other
  * (table_commit.c), so they are atomic, retried on conflict and audited
  * by the catalog.  Expiry first drops tags and branches older than their
- * max-ref-age-ms, then keeps every snapshot a ref points at, the newest
- * retain_last (a branch's own min-snapshots-to-keep, when set) snapshots
- * of each branch's history, and everything younger than the cut-off.
+ * max-ref-age-ms, then keeps (as the spec's snapshot retention) every
+ * snapshot a ref points at; of each branch's history the newest ancestors
+ * while fewer than min-snapshots-to-keep are kept or they are younger than
+ * max-snapshot-age-ms (the branch's own settings, else the table's:
+ * retain_last and the cut-off); and the snapshots on no branch's history
+ * that are younger than the cut-off.
  *
  * File removal works from the other side: it gathers every key the
  * current metadata can reach (metadata files in its log, manifest lists,
  * manifests and the data and delete files of all entries of every
  * retained snapshot, statistics files, version-hint.text), lists the
  * table's data/ and metadata/ prefixes, and deletes what is not reachable
- * and was last modified before the safety cut-off.  The cut-off protects
+ * and was last modified before the safety cut-off, and then the temporary
+ * files of killed local writes (ko_store_remove_temps) older than the
+ * same cut-off.  The cut-off protects
  * files of writers still in flight, which are unreachable until their
  * commit lands.
  */
@@ -75,7 +80,8 @@ ko_status ko_ice_table_rollback(const ko_ice_warehouse *wh, const char *ns, cons
 /* ----------------------------------------------------------------- expiry */
 
 typedef struct expire_ctx {
-    int64_t older_than_ms;
+    int64_t now_ms;
+    int64_t older_than_ms; /* the table's cut-off */
     int32_t retain_last;
     int64_t *expired;
     size_t n_expired;
@@ -89,36 +95,54 @@ static int64_t prop_i64(const ko_ice_table_meta *m, const char *key, int64_t dfl
     return v && (end == v || *end || n < 0) ? dflt : n;
 }
 
-/* keep[i] for snapshots the rules retain. */
-static void mark_retained(const ko_ice_table_meta *m, const expire_ctx *c, bool *keep)
+/* Marks what ref retains (spec: snapshot retention): a tag its snapshot;
+ * a branch its newest ancestors while fewer than its min-snapshots-to-keep
+ * are kept or they are younger than its max-snapshot-age-ms (both
+ * defaulting to the table's), stopping at the first that is neither.
+ * reached[] notes every snapshot on a branch's history. */
+static void retain_ref(const ko_ice_table_meta *m, const ko_ice_ref *ref, const expire_ctx *c,
+                       bool *keep, bool *reached)
 {
-    for (uint32_t i = 0; i < m->n_snapshots; i++)
-        keep[i] = m->snapshots[i].timestamp_ms >= c->older_than_ms ||
-                  m->snapshots[i].snapshot_id == m->current_snapshot_id;
-    for (uint32_t r = 0; r < m->n_refs; r++) {
-        int64_t id = m->refs[r].snapshot_id;
-        const ko_ice_ref *ref = &m->refs[r];
-        int32_t left = ref->type != KO_ICE_REF_BRANCH   ? 1
-                       : ref->min_snapshots_to_keep > 0 ? ref->min_snapshots_to_keep
-                                                        : c->retain_last;
-        for (int32_t k = 0; k < left && id >= 0; k++) {
-            const ko_ice_snapshot *s = ko_ice_meta_snapshot(m, id);
-            if (!s)
-                break;
-            keep[s - m->snapshots] = true;
-            id = s->parent_id;
-        }
+    const ko_ice_snapshot *s = ko_ice_meta_snapshot(m, ref->snapshot_id);
+    if (s && ref->type != KO_ICE_REF_BRANCH)
+        keep[s - m->snapshots] = true;
+    if (!s || ref->type != KO_ICE_REF_BRANCH)
+        return;
+    int32_t min_keep = ref->min_snapshots_to_keep > 0 ? ref->min_snapshots_to_keep : c->retain_last;
+    int64_t cutoff =
+        ref->max_snapshot_age_ms > 0 ? c->now_ms - ref->max_snapshot_age_ms : c->older_than_ms;
+    bool retaining = true;
+    for (uint32_t k = 0; s && k <= m->n_snapshots; k++, s = ko_ice_meta_snapshot(m, s->parent_id)) {
+        size_t i = (size_t)(s - m->snapshots);
+        retaining = retaining && (k < (uint32_t)min_keep || s->timestamp_ms >= cutoff);
+        if (!retaining && reached[i])
+            break; /* the rest of this history was walked */
+        keep[i] = keep[i] || retaining;
+        reached[i] = true;
     }
+}
+
+/* keep[i] for snapshots the rules retain: what the refs retain, and the
+ * snapshots on no branch's history younger than the table's cut-off. */
+static void mark_retained(const ko_ice_table_meta *m, const expire_ctx *c, bool *keep,
+                          bool *reached)
+{
+    for (uint32_t r = 0; r < m->n_refs; r++)
+        retain_ref(m, &m->refs[r], c, keep, reached);
+    for (uint32_t i = 0; i < m->n_snapshots; i++)
+        keep[i] = keep[i] || m->snapshots[i].snapshot_id == m->current_snapshot_id ||
+                  (!reached[i] && m->snapshots[i].timestamp_ms >= c->older_than_ms);
 }
 
 static ko_status choose_expired(const ko_ice_table_meta *m, expire_ctx *c, ko_arena *arena,
                                 bool **keep_out, ko_err *err)
 {
     bool *keep = ko_arena_calloc(arena, m->n_snapshots + 1u, sizeof *keep);
+    bool *reached = ko_arena_calloc(arena, m->n_snapshots + 1u, sizeof *reached);
     c->expired = ko_arena_calloc(arena, m->n_snapshots + 1u, sizeof *c->expired);
-    if (!keep || !c->expired)
+    if (!keep || !reached || !c->expired)
         return kt_nomem(err);
-    mark_retained(m, c, keep);
+    mark_retained(m, c, keep, reached);
     c->n_expired = 0;
     for (uint32_t i = 0; i < m->n_snapshots; i++)
         if (!keep[i])
@@ -201,6 +225,7 @@ static ko_status apply_expire(void *ctx, const ko_ice_warehouse *wh, ko_ice_tabl
 static void expire_settings(const ko_ice_table_meta *m, const ko_ice_expire_opts *o, expire_ctx *c)
 {
     int64_t now = ko_now_us() / 1000;
+    c->now_ms = now;
     c->older_than_ms =
         o && o->older_than_ms
             ? o->older_than_ms
@@ -393,16 +418,10 @@ typedef struct sweep {
 static ko_status note_removed(sweep *w, const char *key, ko_err *err)
 {
     ko_ice_remove_result *r = w->out;
-    if (r->n_removed == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 32;
-        const char **a = ko_arena_calloc(w->arena, cap, sizeof *a);
-        if (!a)
-            return kt_nomem(err);
-        if (r->n_removed)
-            memcpy(a, r->removed, r->n_removed * sizeof *a);
-        r->removed = a;
-        w->cap = cap;
-    }
+    const char **a = ko_arena_grow(w->arena, r->removed, r->n_removed, &w->cap, sizeof *a);
+    if (!a)
+        return kt_nomem(err);
+    r->removed = a;
     r->removed[r->n_removed] = ko_arena_strdup(w->arena, key);
     return r->removed[r->n_removed++] ? KO_OK : kt_nomem(err);
 }
@@ -446,13 +465,30 @@ static ko_status sweep_prefix(sweep *w, const char *prefix, ko_err *err)
     return st;
 }
 
+/* Sweeps the table's data/ and metadata/: unreferenced files, then the
+ * temporary files of killed writes. */
+static ko_status sweep_table(sweep *w, const ko_ice_table *t, ko_err *err)
+{
+    const char *prefixes[] = {kt_key(w->arena, t, "data/"), kt_key(w->arena, t, "metadata/")};
+    if (!prefixes[0] || !prefixes[1])
+        return kt_nomem(err);
+    ko_status st = KO_OK;
+    for (int i = 0; i < 2 && st == KO_OK; i++)
+        st = sweep_prefix(w, prefixes[i], err);
+    for (int i = 0; i < 2 && st == KO_OK; i++)
+        st = ko_store_remove_temps(w->wh->store, prefixes[i], w->cutoff_us, &w->out->n_temps,
+                                   &w->out->bytes, err);
+    return st;
+}
+
 static ko_status audit_removal(const ko_ice_warehouse *wh, const ko_ice_table *t, int64_t cutoff,
                                const ko_ice_remove_result *r, ko_arena *arena, ko_err *err)
 {
     const char *summary = kt_json_text(
-        json_pack("{s:s, s:I, s:I, s:I, s:s}", "operation", "remove-files", "removed-files",
-                  (json_int_t)r->n_removed, "removed-bytes", (json_int_t)r->bytes, "older-than-ms",
-                  (json_int_t)cutoff, "metadata-location", t->metadata_location),
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "operation", "remove-files", "removed-files",
+                  (json_int_t)r->n_removed, "removed-temporary-files", (json_int_t)r->n_temps,
+                  "removed-bytes", (json_int_t)r->bytes, "older-than-ms", (json_int_t)cutoff,
+                  "metadata-location", t->metadata_location),
         arena);
     if (!summary)
         return kt_nomem(err);
@@ -472,15 +508,9 @@ ko_status ko_ice_table_remove_files(const ko_ice_warehouse *wh, const char *ns, 
     if (st == KO_OK)
         st = reachable(wh, &t, &keep, err);
     sweep w = {.wh = wh, .keep = &keep, .cutoff_us = cutoff * 1000, .arena = arena, .out = out};
-    const char *data = st == KO_OK ? kt_key(arena, &t, "data/") : NULL;
-    const char *meta = st == KO_OK ? kt_key(arena, &t, "metadata/") : NULL;
-    if (st == KO_OK && (!data || !meta))
-        st = kt_nomem(err);
     if (st == KO_OK)
-        st = sweep_prefix(&w, data, err);
-    if (st == KO_OK)
-        st = sweep_prefix(&w, meta, err);
-    if (out->n_removed > 0) {
+        st = sweep_table(&w, &t, err);
+    if (out->n_removed + out->n_temps > 0) {
         ko_err e2 = {0};
         ko_status ast = audit_removal(wh, &t, cutoff, out, arena, st == KO_OK ? err : &e2);
         if (st == KO_OK)

@@ -34,15 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct totals {
-    int64_t data_files, records, size, delete_files, pos_deletes, eq_deletes;
-} totals;
-
-/* What the removed entries add up to (as found in the manifests). */
-typedef struct removed {
-    int64_t data_files, records, delete_files, pos_deletes, eq_deletes, size;
-} removed;
-
 /* A set of file paths (open addressing); values are indexes + 1. */
 typedef struct pathset {
     uint32_t *slots;
@@ -59,8 +50,8 @@ typedef struct ow_ctx {
     const ko_ice_pred *conflict_filter;
     const char *description;
     pathset dset;
-    bool *found; /* per deleted file, this attempt */
-    removed rm;
+    bool *found;  /* per deleted file, this attempt */
+    kt_totals rm; /* what the removed entries add up to */
     int64_t snapshot_id;
     ko_ice_manifest_file *added_mfs; /* written once */
     size_t n_added_mfs;
@@ -70,10 +61,6 @@ typedef struct ow_ctx {
     bool apply_failed; /* the last attempt failed before writing metadata */
     int attempt;
 } ow_ctx;
-
-static const char *const TOTAL_KEYS[] = {"total-data-files",       "total-records",
-                                         "total-files-size",       "total-delete-files",
-                                         "total-position-deletes", "total-equality-deletes"};
 
 /* --------------------------------------------------------------- pathset */
 
@@ -115,18 +102,6 @@ static int64_t pathset_find(const pathset *s, const char *path)
 
 /* ------------------------------------------------------------ validation */
 
-static bool same_partition(const ko_ice_data_file *a, const ko_ice_data_file *b)
-{
-    if (a->spec_id != b->spec_id || a->n_partition != b->n_partition)
-        return false;
-    for (uint32_t i = 0; i < a->n_partition; i++) {
-        const ko_ice_value *x = &a->partition[i], *y = &b->partition[i];
-        if (x->is_null != y->is_null || (!x->is_null && !ko_ice_value_equal(x, y)))
-            return false;
-    }
-    return true;
-}
-
 /* May the delete file d (added concurrently) apply to data file f? */
 static bool delete_may_apply(const ko_ice_table_meta *m, const ko_ice_data_file *d,
                              const ko_ice_data_file *f)
@@ -136,7 +111,7 @@ static bool delete_may_apply(const ko_ice_table_meta *m, const ko_ice_data_file 
     const ko_ice_partition_spec *ds = ko_ice_meta_spec(m, d->spec_id);
     if (d->content == KO_ICE_CONTENT_EQUALITY_DELETES && ds && ko_ice_spec_is_unpartitioned(ds))
         return true;
-    return same_partition(d, f);
+    return ko_ice_same_partition(d, f);
 }
 
 static ko_status check_added_entry(ow_ctx *c, const ko_ice_table *t, const ko_ice_manifest_entry *e)
@@ -276,19 +251,6 @@ static ko_status write_added(ow_ctx *c, const ko_ice_warehouse *wh, const ko_ice
     return st;
 }
 
-static void count_removed(removed *rm, const ko_ice_data_file *f)
-{
-    rm->size += f->file_size_in_bytes;
-    if (f->content == KO_ICE_CONTENT_DATA) {
-        rm->data_files++;
-        rm->records += f->record_count;
-        return;
-    }
-    rm->delete_files++;
-    *(f->content == KO_ICE_CONTENT_POSITION_DELETES ? &rm->pos_deletes : &rm->eq_deletes) +=
-        f->record_count;
-}
-
 /* Marks the entries of man being removed; *hits receives their count.
  * Entries deleted by earlier snapshots are left out (keep[e] false). */
 static ko_status mark_entries(ow_ctx *c, ko_ice_manifest *man, bool *keep, size_t *hits,
@@ -309,7 +271,7 @@ static ko_status mark_entries(ow_ctx *c, ko_ice_manifest *man, bool *keep, size_
             return ko_err_set(err, KO_ERR_CORRUPT, "file %s is live twice",
                               en->data_file.file_path);
         c->found[i] = true;
-        count_removed(&c->rm, &en->data_file);
+        kt_totals_add(&c->rm, &en->data_file);
         en->status = KO_ICE_ENTRY_DELETED;
         en->snapshot_id = c->snapshot_id;
         (*hits)++;
@@ -416,77 +378,42 @@ static ko_status write_list(ow_ctx *c, const ko_ice_warehouse *wh, const ko_ice_
 
 /* --------------------------------------------------------------- summary */
 
-static bool totals_from_summary(const ko_ice_snapshot *s, totals *t)
-{
-    int64_t *dst[] = {&t->data_files,   &t->records,     &t->size,
-                      &t->delete_files, &t->pos_deletes, &t->eq_deletes};
-    for (size_t i = 0; s && i < KO_ARRAY_LEN(TOTAL_KEYS); i++) {
-        const char *v = ko_ice_snapshot_summary(s, TOTAL_KEYS[i]);
-        char *end = NULL;
-        if (!v)
-            return false;
-        *dst[i] = strtoll(v, &end, 10);
-        if (end == v || *end)
-            return false;
-    }
-    return true;
-}
-
 /* Totals of the head: its summary, else its live files counted. */
 static ko_status head_totals(const ko_ice_warehouse *wh, const ko_ice_table *t,
-                             const ko_ice_snapshot *head, ko_arena *arena, totals *out, ko_err *err)
+                             const ko_ice_snapshot *head, ko_arena *arena, kt_totals *out,
+                             ko_err *err)
 {
     memset(out, 0, sizeof *out);
-    if (!head || totals_from_summary(head, out))
+    if (!head || kt_totals_from_summary(head, out))
         return KO_OK;
     memset(out, 0, sizeof *out);
     ko_ice_manifest_entry *es = NULL;
     size_t n = 0;
     ko_status st = ko_ice_table_files(wh, t, head->snapshot_id, arena, &es, &n, err);
-    for (size_t i = 0; st == KO_OK && i < n; i++) {
-        const ko_ice_data_file *f = &es[i].data_file;
-        out->size += f->file_size_in_bytes;
-        if (f->content == KO_ICE_CONTENT_DATA) {
-            out->data_files++;
-            out->records += f->record_count;
-        } else {
-            out->delete_files++;
-            *(f->content == KO_ICE_CONTENT_POSITION_DELETES ? &out->pos_deletes
-                                                            : &out->eq_deletes) += f->record_count;
-        }
-    }
+    for (size_t i = 0; st == KO_OK && i < n; i++)
+        kt_totals_add(out, &es[i].data_file);
     return st;
 }
 
-/* Distinct (spec, partition) pairs among the added and removed files. */
-static int64_t changed_partitions(const ow_ctx *c)
-{
-    int64_t n = 0;
-    size_t total = c->n_added + c->n_deleted;
-    for (size_t i = 0; i < total; i++) {
-        const ko_ice_data_file *f = i < c->n_added ? &c->added[i] : &c->deleted[i - c->n_added];
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = same_partition(j < c->n_added ? &c->added[j] : &c->deleted[j - c->n_added], f);
-        n += !seen;
-    }
-    return n;
-}
-
 /* What the added files add up to, counted like the removed ones. */
-static removed added_totals(const ow_ctx *c)
+static kt_totals added_totals(const ow_ctx *c)
 {
-    removed a = {0};
+    kt_totals a = {0};
     for (size_t i = 0; i < c->n_added; i++)
-        count_removed(&a, &c->added[i]);
+        kt_totals_add(&a, &c->added[i]);
     return a;
 }
 
-static ko_status build_summary(const ow_ctx *c, const totals *base, ko_arena *arena,
+static ko_status build_summary(const ow_ctx *c, const kt_totals *base, ko_arena *arena,
                                ko_ice_kv **out, uint32_t *n_out, ko_err *err)
 {
-    const removed *rm = &c->rm;
-    removed ad = added_totals(c);
+    const kt_totals *rm = &c->rm;
+    kt_totals ad = added_totals(c);
+    int64_t changed = 0;
+    ko_status st =
+        kt_count_partitions(c->added, c->n_added, c->deleted, c->n_deleted, arena, &changed, err);
+    if (st != KO_OK)
+        return st;
     static const char *const keys[] = {"added-data-files",         "added-records",
                                        "added-delete-files",       "added-position-deletes",
                                        "added-equality-deletes",   "added-files-size",
@@ -509,7 +436,7 @@ static ko_status build_summary(const ow_ctx *c, const totals *base, ko_arena *ar
                       rm->pos_deletes,
                       rm->eq_deletes,
                       rm->size,
-                      changed_partitions(c),
+                      changed,
                       base->records + ad.records - rm->records,
                       base->size + ad.size - rm->size,
                       base->data_files + ad.data_files - rm->data_files,
@@ -536,7 +463,7 @@ static ko_status build_summary(const ow_ctx *c, const totals *base, ko_arena *ar
 
 static const char *operation_of(const ow_ctx *c)
 {
-    removed ad = added_totals(c);
+    kt_totals ad = added_totals(c);
     if (c->n_deleted == 0 && ad.delete_files == 0)
         return "append";
     return ad.data_files == 0 ? "delete" : "overwrite";
@@ -639,7 +566,7 @@ static ko_status do_apply(ow_ctx *c, const ko_ice_warehouse *wh, ko_ice_table *t
     pick_snapshot_id(c, wh, &t->meta);
     ko_ice_manifest_file *mfs = NULL;
     size_t n = 0;
-    totals tot;
+    kt_totals tot;
     const char *list = NULL;
     ko_ice_kv *kv = NULL;
     uint32_t n_kv = 0;

@@ -3,9 +3,10 @@
  * a filter touches, DELETE WHERE and INSERT OVERWRITE (iceberg.h section
  * 13).  The commit itself is ko_ice_table_commit_overwrite.
  *
- * Planning reads every manifest of the branch head and plans a scan
- * without a filter, so that each live data file comes with every delete
- * file that applies to it.  Each file is then classed by the filter:
+ * Planning reads the manifests of the branch head, except data manifests
+ * whose partition summaries rule the filter out (their files cannot
+ * match), and plans a scan without a filter, so that each live data file
+ * comes with every delete file that applies to it.  Each file is then classed by the filter:
  * cannot match (partition tuple or bounds rule it out: untouched), every
  * row matches (bounds and counts prove it: removed whole, never read), or
  * some rows may match (rewritten).  A delete file every one of whose data
@@ -155,9 +156,21 @@ static int del_use_cmp(const void *a, const void *b)
     return p < q ? -1 : p > q;
 }
 
-/* Delete files all of whose data files are chosen. */
-static ko_status obsolete_deletes(const ko_ice_scan_plan *full, const int *cls, ko_arena *arena,
-                                  ko_ice_rewrite_plan *out, ko_err *err)
+/* Does equality delete file d apply to every partition (spec: written
+ * with an unpartitioned spec)? */
+static bool global_delete(const ko_ice_table_meta *m, const ko_ice_data_file *d)
+{
+    const ko_ice_partition_spec *spec = ko_ice_meta_spec(m, d->spec_id);
+    return d->content == KO_ICE_CONTENT_EQUALITY_DELETES &&
+           (!spec || ko_ice_spec_is_unpartitioned(spec));
+}
+
+/* Delete files all of whose data files are chosen.  When manifests were
+ * skipped, a global equality delete may apply to data files never read:
+ * it stays. */
+static ko_status obsolete_deletes(const ko_ice_scan_plan *full, const ko_ice_table_meta *m,
+                                  const int *cls, ko_arena *arena, ko_ice_rewrite_plan *out,
+                                  ko_err *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < full->n_tasks; i++)
@@ -176,7 +189,7 @@ static ko_status obsolete_deletes(const ko_ice_scan_plan *full, const int *cls, 
         bool all = true;
         for (; j < n && u[j].file == u[i].file; j++)
             all = all && u[j].chosen;
-        if (all)
+        if (all && !(full->manifests_skipped && global_delete(m, u[i].file)))
             out->obsolete_deletes[out->n_obsolete_deletes++] = *u[i].file;
         i = j;
     }
@@ -203,20 +216,54 @@ static ko_status choose(const ko_ice_scan_plan *full, const ko_ice_pred *filter,
         *(cls[i] == KO_ICE_MATCH_ALL ? &out->n_all : &out->n_some) += 1;
     }
     out->scan.data_files_skipped += full->n_tasks - out->scan.n_tasks;
-    return obsolete_deletes(full, cls, arena, out, err);
+    return obsolete_deletes(full, m, cls, arena, out, err);
 }
 
-static ko_status read_head(const ko_ice_warehouse *wh, const ko_ice_table *t,
-                           const ko_ice_snapshot *head, ko_arena *arena,
-                           ko_ice_manifest_file **list, ko_ice_manifest **mans, size_t *n,
-                           ko_err *err)
+/* Must manifest mf be read?  Not when it has no live files, nor a data
+ * manifest whose partition summaries rule the filter out (as scan
+ * planning judges); delete manifests are read whole, since which data
+ * files a delete file reaches is decided file by file. */
+static bool manifest_needed(const ko_ice_table_meta *m, const ko_ice_schema *schema,
+                            const ko_ice_pred *filter, const ko_ice_manifest_file *mf)
 {
-    ko_status st = kt_read_manifest_list(wh, head, arena, list, n, err);
-    *mans = st == KO_OK ? ko_arena_calloc(arena, *n + 1, sizeof **mans) : NULL;
+    if (mf->added_files_count == 0 && mf->existing_files_count == 0)
+        return false;
+    const ko_ice_partition_spec *spec = ko_ice_meta_spec(m, mf->partition_spec_id);
+    if (!filter || mf->content != KO_ICE_MANIFEST_DATA || !spec || !mf->partitions ||
+        mf->n_partitions != spec->n_fields)
+        return true;
+    return ko_ice_pred_eval_manifest(filter, spec, schema, mf);
+}
+
+/* Reads the manifests of head that may matter into list/mans[0..*n);
+ * plan counts the manifests and the data files of those skipped. */
+static ko_status read_head(const ko_ice_warehouse *wh, const ko_ice_table *t,
+                           const ko_ice_snapshot *head, const ko_ice_pred *filter, ko_arena *arena,
+                           ko_ice_manifest_file **list, ko_ice_manifest **mans, size_t *n,
+                           ko_ice_scan_plan *plan, ko_err *err)
+{
+    size_t all = 0;
+    ko_status st = kt_read_manifest_list(wh, head, arena, list, &all, err);
+    *mans = st == KO_OK ? ko_arena_calloc(arena, all + 1, sizeof **mans) : NULL;
     if (st == KO_OK && !*mans)
         st = kt_nomem(err);
-    for (size_t i = 0; st == KO_OK && i < *n; i++)
-        st = kt_read_manifest(wh, &t->meta, &(*list)[i], arena, &(*mans)[i], err);
+    *n = 0;
+    for (size_t i = 0; st == KO_OK && i < all; i++) {
+        const ko_ice_manifest_file *mf = &(*list)[i];
+        plan->manifests++;
+        if (!manifest_needed(&t->meta, plan->schema, filter, mf)) {
+            plan->manifests_skipped++;
+            bool data = mf->content == KO_ICE_MANIFEST_DATA && mf->added_files_count > 0;
+            size_t live = data ? (size_t)mf->added_files_count : 0;
+            live += data && mf->existing_files_count > 0 ? (size_t)mf->existing_files_count : 0;
+            plan->data_files += live;
+            plan->data_files_skipped += live;
+            continue;
+        }
+        (*list)[*n] = *mf;
+        st = kt_read_manifest(wh, &t->meta, &(*list)[*n], arena, &(*mans)[*n], err);
+        ++*n;
+    }
     return st;
 }
 
@@ -248,15 +295,12 @@ ko_status ko_ice_table_plan_rewrite(const ko_ice_warehouse *wh, const ko_ice_tab
     ko_ice_manifest_file *list = NULL;
     ko_ice_manifest *mans = NULL;
     size_t n = 0;
-    ko_ice_scan_plan full;
-    st = read_head(wh, t, head, arena, &list, &mans, &n, err);
+    ko_ice_scan_plan full = {.snapshot = head, .schema = schema};
+    st = read_head(wh, t, head, filter, arena, &list, &mans, &n, &full, err);
     if (st == KO_OK)
         st = ko_ice_scan_plan_manifests(&t->meta, schema, NULL, list, mans, n, arena, &full, err);
-    if (st == KO_OK) {
-        full.snapshot = head;
-        full.schema = schema;
+    if (st == KO_OK)
         st = choose(&full, filter, &t->meta, arena, out, err);
-    }
     out->snapshot_id = head->snapshot_id;
     return st != KO_OK && !strstr(err->msg, t->ident) ? ko_err_prefix(err, "table %s", t->ident)
                                                       : st;
@@ -482,10 +526,8 @@ static ko_status join(ko_arena *arena, const ko_ice_data_file *a, size_t na,
     *out = ko_arena_calloc(arena, na + nb + 1, sizeof **out);
     if (!*out)
         return kt_nomem(err);
-    if (na)
-        memcpy(*out, a, na * sizeof **out);
-    if (nb)
-        memcpy(*out + na, b, nb * sizeof **out);
+    ko_memcpy0(*out, a, na * sizeof **out);
+    ko_memcpy0(*out + na, b, nb * sizeof **out);
     return KO_OK;
 }
 

@@ -11,20 +11,12 @@
  */
 #include "iceberg/table_internal.h"
 
-#include <string.h>
-
 ko_status kt_scratch_add(kt_scratch *s, ko_arena *arena, const char *key, ko_err *err)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        const char **k = ko_arena_calloc(arena, cap, sizeof *k);
-        if (!k)
-            return kt_nomem(err);
-        if (s->n)
-            memcpy(k, s->keys, s->n * sizeof *k);
-        s->keys = k;
-        s->cap = cap;
-    }
+    const char **k = ko_arena_grow(arena, s->keys, s->n, &s->cap, sizeof *k);
+    if (!k)
+        return kt_nomem(err);
+    s->keys = k;
     s->keys[s->n++] = key;
     return KO_OK;
 }

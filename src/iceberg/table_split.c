@@ -227,8 +227,7 @@ static ko_status add_part(splitter *s, uint32_t *index)
         kt_part *p = ko_arena_calloc(s->arena, cap, sizeof *p);
         if (!p)
             return kt_nomem(s->err);
-        if (o->n_parts)
-            memcpy(p, o->parts, o->n_parts * sizeof *p);
+        ko_memcpy0(p, o->parts, o->n_parts * sizeof *p);
         o->parts = p;
         s->parts_cap = cap;
     }
@@ -238,8 +237,8 @@ static ko_status add_part(splitter *s, uint32_t *index)
     uint8_t *key = ko_arena_alloc(s->arena, s->key.len ? s->key.len : 1);
     if (!p->tuple || !key)
         return kt_nomem(s->err);
-    if (s->key.len) /* an unpartitioned table's key is empty and its buffer NULL */
-        memcpy(key, s->key.data, s->key.len);
+    ko_memcpy0(key, s->key.data,
+               s->key.len); /* an unpartitioned table's key is empty and its buffer NULL */
     p->key = key;
     p->key_len = s->key.len;
     for (uint32_t f = 0; f < n; f++) {
@@ -404,6 +403,67 @@ ko_status kt_scatter(const ko_pq_column *cols, uint32_t n_leaves, size_t rows,
         ko_status st = scatter_column(&cols[l], l, rows, row_part, dst, err);
         if (st != KO_OK)
             return st;
+    }
+    return KO_OK;
+}
+
+/* ------------------------------------------------------ distinct tuples */
+
+static uint32_t mix(uint32_t h, const void *p, size_t n)
+{
+    return ko_murmur3_32(p, n, h);
+}
+
+/* A hash consistent with ko_ice_value_equal. */
+static uint32_t value_hash(const ko_ice_value *v, uint32_t h)
+{
+    int32_t head[2] = {(int32_t)v->type, v->is_null};
+    h = mix(h, head, sizeof head);
+    if (v->is_null)
+        return h;
+    switch (v->type) {
+    case KO_ICE_FLOAT:
+    case KO_ICE_DOUBLE:
+        return mix(h, &v->d, sizeof v->d);
+    case KO_ICE_DECIMAL:
+        return mix(mix(h, &v->i, sizeof v->i), &v->hi, sizeof v->hi);
+    case KO_ICE_STRING:
+    case KO_ICE_BINARY:
+    case KO_ICE_FIXED:
+    case KO_ICE_UUID:
+        return v->len ? mix(h, v->bytes, v->len) : h;
+    default:
+        return mix(h, &v->i, sizeof v->i);
+    }
+}
+
+static uint32_t partition_hash(const ko_ice_data_file *f)
+{
+    uint32_t h = mix(0, &f->spec_id, sizeof f->spec_id);
+    for (uint32_t i = 0; i < f->n_partition; i++)
+        h = value_hash(&f->partition[i], h);
+    return h;
+}
+
+ko_status kt_count_partitions(const ko_ice_data_file *a, size_t na, const ko_ice_data_file *b,
+                              size_t nb, ko_arena *arena, int64_t *out, ko_err *err)
+{
+    size_t cap = 16;
+    while (cap < 2 * (na + nb))
+        cap *= 2;
+    const ko_ice_data_file **slots = ko_arena_calloc(arena, cap, sizeof(const ko_ice_data_file *));
+    if (!slots)
+        return kt_nomem(err);
+    *out = 0;
+    for (size_t i = 0; i < na + nb; i++) {
+        const ko_ice_data_file *f = i < na ? &a[i] : &b[i - na];
+        size_t h = partition_hash(f) & (cap - 1);
+        while (slots[h] && !ko_ice_same_partition(slots[h], f))
+            h = (h + 1) & (cap - 1);
+        if (!slots[h]) {
+            slots[h] = f;
+            ++*out;
+        }
     }
     return KO_OK;
 }

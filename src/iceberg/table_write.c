@@ -183,22 +183,9 @@ static ko_status data_key(wset *w, const ko_ice_value *tuple, const char **out)
     return st != KO_OK ? st : *out ? KO_OK : kt_nomem(w->err);
 }
 
-static void *grow(ko_arena *arena, void *arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t c = *cap ? 2 * *cap : 16;
-    void *p = ko_arena_calloc(arena, c, elem);
-    if (p && n)
-        memcpy(p, arr, n * elem);
-    if (p)
-        *cap = c;
-    return p;
-}
-
 static ko_status add_part(wset *w, const kt_part *p, uint32_t *index)
 {
-    part *parts = grow(w->arena, w->parts, w->n_parts, &w->parts_cap, sizeof *parts);
+    part *parts = ko_arena_grow(w->arena, w->parts, w->n_parts, &w->parts_cap, sizeof *parts);
     if (!parts)
         return kt_nomem(w->err);
     w->parts = parts;
@@ -296,7 +283,7 @@ static ko_status open_file(wset *w, uint32_t pi)
         if (st != KO_OK)
             return st;
     }
-    out_file *files = grow(w->arena, w->files, w->n, &w->cap, sizeof *files);
+    out_file *files = ko_arena_grow(w->arena, w->files, w->n, &w->cap, sizeof *files);
     if (!files)
         return kt_nomem(w->err);
     w->files = files;

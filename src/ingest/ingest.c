@@ -52,8 +52,10 @@ struct ko_ingest {
     const char *replay_record;
     ko_ice_table t;
     ko_ice_table_writer *w;
-    ki_shred sh;
-    bool sh_ready;
+    ki_shred *sh;    /* the batch being filled: shv[0] or shv[1] */
+    ki_shred shv[2]; /* shv[1] only with the writer thread */
+    bool shv_ready[2];
+    ki_bgw *bg; /* the writer thread (threads >= 2), or NULL */
     ki_rejects *rej;
     bool rejects_before; /* an earlier attempt committed the rejects */
     int64_t rejects_sid_before;
@@ -248,12 +250,18 @@ static ko_status claim(ko_ingest *in, ko_err *err)
 static ko_status open_writer(ko_ingest *in, ko_err *err)
 {
     ko_status st = ko_ice_table_writer_open(in->wh, &in->t, &in->arena, &in->w, err);
-    if (st == KO_OK)
-        st = ki_shred_init(&in->sh, ko_ice_meta_current_schema(&in->t.meta),
+    int n_batches = in->o.threads >= 2 ? 2 : 1;
+    for (int i = 0; i < n_batches && st == KO_OK; i++) {
+        ki_shred *s = &in->shv[i];
+        st = ki_shred_init(s, ko_ice_meta_current_schema(&in->t.meta),
                            ko_ice_table_writer_schema(in->w), &in->arena, err);
-    in->sh_ready = st == KO_OK;
-    in->sh.max_value = in->o.max_value_bytes;
-    in->sh.ignore_unknown = in->o.unknown_fields == KO_INGEST_UNKNOWN_IGNORE;
+        in->shv_ready[i] = st == KO_OK;
+        s->max_value = in->o.max_value_bytes;
+        s->ignore_unknown = in->o.unknown_fields == KO_INGEST_UNKNOWN_IGNORE;
+    }
+    in->sh = &in->shv[0];
+    if (st == KO_OK && n_batches == 2)
+        st = ki_bgw_start(in->w, &in->bg, err);
     if (st == KO_OK)
         st = ki_rejects_open(in->wh, in->ns, in->name, in->id, &in->rej, err);
     bool found = false;
@@ -281,10 +289,12 @@ static void set_defaults(ko_ingest_opts *o)
 
 static void free_session(ko_ingest *in)
 {
+    ki_bgw_stop(in->bg);
     if (in->w)
         ko_ice_table_writer_abort(in->w);
-    if (in->sh_ready)
-        ki_shred_free(&in->sh);
+    for (int i = 0; i < 2; i++)
+        if (in->shv_ready[i])
+            ki_shred_free(&in->shv[i]);
     ki_rejects_close(in->rej);
     ki_json_free(&in->doc);
     ki_lines_free(&in->lines);
@@ -351,10 +361,16 @@ static ko_status heartbeat(ko_ingest *in, bool force, ko_err *err)
 
 static ko_status flush(ko_ingest *in, ko_err *err)
 {
-    if (in->sh.rows == 0)
+    if (in->sh->rows == 0)
         return KO_OK;
-    ko_status st = ko_ice_table_writer_write(in->w, in->sh.cols, in->sh.rows, err);
-    ki_shred_reset(&in->sh);
+    ko_status st;
+    if (in->bg) { /* the writer thread takes it; fill the other batch */
+        st = ki_bgw_submit(in->bg, in->sh, err);
+        in->sh = in->sh == &in->shv[0] ? &in->shv[1] : &in->shv[0];
+    } else {
+        st = ko_ice_table_writer_write(in->w, in->sh->cols, in->sh->rows, err);
+        ki_shred_reset(in->sh);
+    }
     if (in->o.progress)
         in->o.progress(in->o.progress_ctx, &in->c);
     return st == KO_OK ? heartbeat(in, false, err) : st;
@@ -380,8 +396,8 @@ static ko_status accepted(ko_ingest *in, ko_err *err)
 {
     in->c.written++;
     in->src.c.written++;
-    if (in->sh.rows >= in->o.batch_rows ||
-        (in->sh.rows % 1024 == 0 && ki_shred_bytes(&in->sh) >= BATCH_BYTES_LIMIT))
+    if (in->sh->rows >= in->o.batch_rows ||
+        (in->sh->rows % 1024 == 0 && ki_shred_bytes(in->sh) >= BATCH_BYTES_LIMIT))
         return flush(in, err);
     return KO_OK;
 }
@@ -399,7 +415,7 @@ static ko_status on_jsonl(void *ctx, const ki_rec *rec, ko_err *err)
     bool oom = false;
     ki_reason r = ki_json_parse(&in->doc, rec->raw, rec->raw_len, &f, &oom);
     if (r == KI_OK)
-        r = ki_shred_json(&in->sh, &in->doc, &f, &oom);
+        r = ki_shred_json(in->sh, &in->doc, &f, &oom);
     if (oom)
         return nomem(err);
     return r == KI_OK ? accepted(in, err) : reject(in, rec, &f, err);
@@ -452,13 +468,13 @@ static ko_status on_csv(void *ctx, const ki_rec *rec, ko_err *err)
                  s->n_cols);
         return reject(in, rec, &f, err);
     }
-    if (s->unknown && !in->sh.ignore_unknown) {
+    if (s->unknown && !in->sh->ignore_unknown) {
         snprintf(f.field, sizeof f.field, "%s", s->unknown);
         ki_failf(&f, KI_UNKNOWN_FIELD, "the table has no column '%s'", s->unknown);
         return reject(in, rec, &f, err);
     }
     bool oom = false;
-    ki_reason r = ki_shred_csv(&in->sh, rec, s->field_col, &f, &oom);
+    ki_reason r = ki_shred_csv(in->sh, rec, s->field_col, &f, &oom);
     if (oom)
         return nomem(err);
     return r == KI_OK ? accepted(in, err) : reject(in, rec, &f, err);
@@ -758,8 +774,13 @@ static ko_status collect_files(ko_ingest *in, ko_ice_data_file **out, size_t *n,
     ko_ice_data_file *files = NULL;
     size_t nf = 0;
     ko_status st = flush(in, err);
-    if (st == KO_OK)
-        st = ko_ice_table_writer_finish(in->w, &files, &nf, err);
+    if (st == KO_OK && in->bg)
+        st = ki_bgw_wait(in->bg, err);
+    ki_bgw_stop(in->bg);
+    in->bg = NULL;
+    if (st != KO_OK)
+        return st; /* the writer is aborted with the session */
+    st = ko_ice_table_writer_finish(in->w, &files, &nf, err);
     in->w = NULL;
     if (st != KO_OK)
         return st;
@@ -821,6 +842,8 @@ void ko_ingest_abort(ko_ingest *in, const char *why)
     if (!in)
         return;
     if (!in->replay) {
+        ki_bgw_stop(in->bg);
+        in->bg = NULL;
         if (in->w) {
             ko_ice_table_writer_abort(in->w);
             in->w = NULL;

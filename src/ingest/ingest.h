@@ -119,7 +119,9 @@
  * and records the ingest as aborted with the reason given.
  *
  * Errors name the source, line and field.  Threads: a session is used by
- * one thread at a time.
+ * one thread at a time; with opts.threads >= 2 it runs a writer thread of
+ * its own that encodes and writes full batches while the caller's thread
+ * parses the next one (bgwrite.c).
  */
 #ifndef KO_INGEST_H
 #define KO_INGEST_H
@@ -159,6 +161,9 @@ typedef struct ko_ingest_opts {
     size_t max_line_bytes;            /* 0: 16 MiB (a JSON line, a CSV record) */
     size_t max_value_bytes;           /* 0: 8 MiB (a string or binary value) */
     size_t batch_rows;                /* 0: 65,536 rows per column batch */
+    int threads;                      /* 2 or more: a second thread encodes and writes
+                                         full batches while records are parsed
+                                         (two batches in memory); 0, 1: one thread */
     int64_t lease_ms;                 /* 0: 300,000 (5 minutes) */
     const char *principal;            /* audit principal (NULL: anonymous) */
     /* Called after every flushed batch (may be NULL). */

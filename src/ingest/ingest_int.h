@@ -5,6 +5,7 @@
  *   split.c   streaming record splitters: JSON lines and RFC 4180 CSV
  *   coerce.c  one value (JSON node or CSV text) -> a column's bytes
  *   shred.c   records -> Dremel column batches, with rollback on reject
+ *   bgwrite.c a thread writing full batches while the next one fills
  *   rejects.c the <table>__rejects table
  *   ingest.c  the session: sources, batches, accounting, commits
  *
@@ -75,8 +76,9 @@ typedef enum ki_jtype {
 /* A node.  Children of arrays and objects are linked by `next` (node
  * index, 0 = none: node 0 is always the root).  NUM: the number's text in
  * the input (off/len into the text parsed); STR: the unescaped bytes
- * (off/len into doc->strs).  Object members carry their key in key_off/
- * key_len (into doc->strs). */
+ * (ki_jstr(doc, off), len: in the text itself when it has no escape, else
+ * in doc->strs).  Object members carry their key in key_off/key_len (also
+ * through ki_jstr).  Valid while the text parsed is. */
 typedef struct ki_jnode {
     uint8_t type;
     uint32_t n;     /* children */
@@ -107,8 +109,13 @@ static inline const ki_jnode *ki_jnode_at(const ki_json *d, uint32_t i)
 {
     return (const ki_jnode *)d->nodes.data + i;
 }
+/* A string offset with this bit set points into the text parsed (a string
+ * without escapes is not copied), else into doc->strs. */
+#define KI_JSTR_TEXT ((size_t)1 << (sizeof(size_t) * 8 - 1))
 static inline const char *ki_jstr(const ki_json *d, size_t off)
 {
+    if (off & KI_JSTR_TEXT)
+        return d->text + (off & ~KI_JSTR_TEXT);
     return (const char *)d->strs.data + off;
 }
 
@@ -120,6 +127,7 @@ typedef struct ki_field {
     const char *p;
     size_t len;
     bool quoted;
+    uint8_t loc; /* splitter's own: where p points while splitting */
 } ki_field;
 
 typedef struct ki_rec {
@@ -153,7 +161,8 @@ ko_status ki_lines_feed(ki_lines *l, const uint8_t *p, size_t n, ki_rec_fn fn, v
 ko_status ki_lines_end(ki_lines *l, ki_rec_fn fn, void *ctx, ko_err *err);
 void ki_lines_free(ki_lines *l);
 
-/* CSV (RFC 4180), byte by byte across chunks. */
+/* CSV (RFC 4180), in runs of bytes across chunks.  delim and quote may
+ * be changed before the first feed. */
 typedef struct ki_csv {
     char delim, quote;
     size_t max_record;
@@ -161,10 +170,16 @@ typedef struct ki_csv {
     bool started, overflow, bad;
     int bom; /* BOM bytes matched so far, before started */
     const char *bad_detail;
-    ko_buf data;   /* unescaped field bytes */
-    ko_buf fields; /* ki_field with p as offset into data */
-    ko_buf raw;    /* raw record bytes (up to max_record) */
-    uint64_t raw_size, line, offset, rec_line, rec_offset, blank;
+    ko_buf data;        /* unescaped field bytes */
+    ko_buf fields;      /* ki_field with p as offset into data */
+    size_t field_start; /* offset in data of the field being split */
+    ko_buf spill;       /* bytes of fields that pointed into a chunk that ended */
+    ko_buf raw;         /* raw bytes of a record that spans chunks (up to max_record) */
+    uint64_t raw_size;  /* bytes of the current record so far (in earlier chunks while feeding) */
+    uint64_t line, offset, rec_line, rec_offset, blank;
+    uint8_t cls[256]; /* byte classes of unquoted fields */
+    char cls_delim, cls_quote;
+    bool cls_ready;
 } ki_csv;
 
 void ki_csv_init(ki_csv *c, char delim, char quote, size_t max_record);
@@ -240,6 +255,21 @@ ki_reason ki_shred_csv(ki_shred *s, const ki_rec *rec, const int32_t *field_col,
 void ki_shred_reset(ki_shred *s);
 /* Approximate bytes held by the batch. */
 size_t ki_shred_bytes(const ki_shred *s);
+
+/* ------------------------------------------------------------ bgwrite */
+
+/* A thread that writes full batches to the table writer while the
+ * session fills the next one (bgwrite.c). */
+typedef struct ki_bgw ki_bgw;
+ko_status ki_bgw_start(ko_ice_table_writer *w, ki_bgw **out, ko_err *err);
+/* Waits until the batch in flight is written, then hands s over (the
+ * caller must not touch s until the next submit or wait returns; the
+ * thread resets it).  Returns the first write error instead, if any. */
+ko_status ki_bgw_submit(ki_bgw *b, ki_shred *s, ko_err *err);
+/* Waits until nothing is in flight; the first write error, if any. */
+ko_status ki_bgw_wait(ki_bgw *b, ko_err *err);
+/* Waits, stops the thread and frees b (NULL: nothing). */
+void ki_bgw_stop(ki_bgw *b);
 
 /* ------------------------------------------------------------ rejects */
 

@@ -7,9 +7,10 @@
  * records.  So this is a recursive-descent parser (RFC 8259) that fills a
  * reusable node array and string buffer: no allocation per record once
  * the buffers have grown.  Numbers keep their text (an offset into the
- * input); strings are unescaped into doc->strs and checked to be valid
- * UTF-8, \u escapes included (a lone surrogate is invalid).  Depth is
- * limited (doc->max_depth), so hostile input cannot exhaust the stack.
+ * input); strings are checked to be valid UTF-8 and, when they hold an
+ * escape, unescaped into doc->strs (a string without one stays where it
+ * is in the input: ki_jstr tells the two apart), \u escapes included (a lone surrogate is invalid).
+ * Depth is limited (doc->max_depth), so hostile input cannot exhaust the stack.
  *
  * Also here, since the splitters and coercion share them: reason names,
  * ki_failf and the UTF-8 validator.
@@ -139,12 +140,18 @@ static void jp_ws(jp *p)
 
 static bool jp_node(jp *p, uint8_t type, uint32_t *idx)
 {
-    ki_jnode nd = {.type = type};
-    size_t at = p->doc->nodes.len / sizeof nd;
-    if (at > UINT32_MAX - 1 || ko_buf_append(&p->doc->nodes, &nd, sizeof nd) != KO_OK) {
+    ko_buf *b = &p->doc->nodes;
+    size_t at = b->len / sizeof(ki_jnode);
+    if (at > UINT32_MAX - 1 || (b->cap - b->len <= sizeof(ki_jnode) &&
+                                ko_buf_reserve(b, 64 * sizeof(ki_jnode)) != KO_OK)) {
         p->nomem = true;
         return false;
     }
+    ki_jnode *nd = (ki_jnode *)(b->data + b->len);
+    memset(nd, 0, sizeof *nd);
+    nd->type = type;
+    b->len += sizeof *nd;
+    b->data[b->len] = 0; /* ko_buf keeps a NUL past len */
     *idx = (uint32_t)at;
     return true;
 }
@@ -243,8 +250,27 @@ static ki_reason jp_escape(jp *p)
 }
 
 /* A string at p->i (after the opening quote): unescaped into strs. */
+/* The fast path of jp_string: a string without escapes (valid UTF-8) is
+ * used where it is in the text (KI_JSTR_TEXT); false: take the slow path. */
+static bool jp_plain_string(jp *p, size_t *off, size_t *len)
+{
+    size_t i = p->i;
+    while (i < p->n && (unsigned char)p->s[i] >= 0x20 && p->s[i] != '"' && p->s[i] != '\\')
+        i++;
+    size_t bad_at = 0;
+    if (i >= p->n || p->s[i] != '"' ||
+        !ki_utf8_valid((const uint8_t *)p->s + p->i, i - p->i, &bad_at))
+        return false;
+    *off = p->i | KI_JSTR_TEXT;
+    *len = i - p->i;
+    p->i = i + 1;
+    return true;
+}
+
 static ki_reason jp_string(jp *p, size_t *off, size_t *len)
 {
+    if (jp_plain_string(p, off, len))
+        return KI_OK;
     *off = p->doc->strs.len;
     for (;;) {
         size_t start = p->i;
@@ -349,7 +375,10 @@ static bool dup_key(jp *p, uint32_t obj, size_t off, size_t len)
     const char *k = ki_jstr(p->doc, off);
     for (uint32_t c = o->n ? o->first : 0; c; c = jp_at(p, c)->next) {
         const ki_jnode *m = jp_at(p, c);
-        if (m->key_len == len && memcmp(ki_jstr(p->doc, m->key_off), k, len) == 0)
+        if (m->key_len != len)
+            continue;
+        const char *mk = ki_jstr(p->doc, m->key_off);
+        if (len == 0 || (mk[0] == k[0] && mk[len - 1] == k[len - 1] && memcmp(mk, k, len) == 0))
             return true;
         if (c == o->last)
             break;

@@ -145,11 +145,23 @@ static void rollback_all(ki_shred *s)
     }
 }
 
+/* ko_buf_append, inlined while there is room (the hot path: a few bytes
+ * per value). */
+static inline bool put(ko_buf *b, const void *v, size_t n)
+{
+    if (b->cap - b->len <= n)
+        return ko_buf_append(b, v, n) == KO_OK;
+    memcpy(b->data + b->len, v, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return true;
+}
+
 static bool push_levels(ko_pq_column *c, int16_t rep, int16_t def)
 {
-    if (c->max_def > 0 && ko_buf_append(&c->def, &def, sizeof def) != KO_OK)
+    if (c->max_def > 0 && !put(&c->def, &def, sizeof def))
         return false;
-    if (c->max_rep > 0 && ko_buf_append(&c->rep, &rep, sizeof rep) != KO_OK)
+    if (c->max_rep > 0 && !put(&c->rep, &rep, sizeof rep))
         return false;
     c->n++;
     return true;
@@ -157,11 +169,11 @@ static bool push_levels(ko_pq_column *c, int16_t rep, int16_t def)
 
 static bool push_value(ko_pq_column *c, const void *v, size_t len)
 {
-    if (ko_buf_append(&c->values, v, len) != KO_OK)
+    if (len && !put(&c->values, v, len))
         return false;
     if (c->type == KO_PQ_BYTE_ARRAY) {
         int64_t end = (int64_t)c->values.len;
-        if (ko_buf_append(&c->offsets, &end, sizeof end) != KO_OK)
+        if (!put(&c->offsets, &end, sizeof end))
             return false;
     }
     c->n_values++;
@@ -268,8 +280,11 @@ static const ki_jnode *next_of(const ki_json *d, const ki_jnode *parent, const k
 
 static bool key_is(const ki_json *d, const ki_jnode *m, const char *name)
 {
+    const char *k = ki_jstr(d, m->key_off);
+    if (m->key_len == 0 || k[0] != name[0]) /* most mismatches end here */
+        return m->key_len == 0 && name[0] == '\0';
     size_t n = strlen(name);
-    return m->key_len == n && memcmp(ki_jstr(d, m->key_off), name, n) == 0;
+    return m->key_len == n && memcmp(k, name, n) == 0;
 }
 
 /* The member of object o named like field k, trying `hint` (the member

@@ -145,8 +145,7 @@ static ko_status un_none(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
 {
     if (in_len != out_len)
         return corrupt(err, "UNCOMPRESSED", in_len, out_len, "sizes differ");
-    if (out_len)
-        memcpy(out, in, out_len);
+    ko_memcpy0(out, in, out_len);
     return KO_OK;
 }
 

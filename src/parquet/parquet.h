@@ -531,8 +531,11 @@ typedef struct ko_pq_chunk_reader ko_pq_chunk_reader;
 
 ko_pq_chunk_reader *ko_pq_chunk_reader_new(void);
 void ko_pq_chunk_reader_free(ko_pq_chunk_reader *cr);
-/* Reads rows [start, end) of column chunk (rg, leaf) of r, a column
- * without repetition, into col (reset first).  oi is the chunk's
+/* Reads rows (records) [start, end) of column chunk (rg, leaf) of r into
+ * col (reset first); for a repeated leaf, every entry of those records
+ * (pages must start at record boundaries, as the page index requires:
+ * a page holding another number of records than its OffsetIndex says is
+ * KO_ERR_CORRUPT).  oi is the chunk's
  * OffsetIndex (from ko_pq_read_page_index, kept by the caller): with it
  * only the pages overlapping the rows are fetched, in one range read, and
  * pages wholly inside are decoded straight into col; without it (NULL) the
@@ -542,6 +545,23 @@ ko_status ko_pq_chunk_reader_rows(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint3
                                   uint32_t leaf, const ko_pq_offset_index *oi, int64_t start,
                                   int64_t end, ko_pq_column *col, uint64_t *bytes_read,
                                   ko_err *err);
+
+/* Like ko_pq_chunk_reader_rows, but for a dictionary-encoded chunk: codes
+ * (reset first) becomes an INT32-typed column whose values are the uint32
+ * dictionary indices of the non-null entries (levels as usual).  Fails
+ * with KO_ERR_UNSUPPORTED at a page that is not dictionary-encoded (check
+ * ko_pq_chunk_all_dict first).  The dictionary is ko_pq_chunk_reader_dict. */
+ko_status ko_pq_chunk_reader_codes(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg,
+                                   uint32_t leaf, const ko_pq_offset_index *oi, int64_t start,
+                                   int64_t end, ko_pq_column *codes, uint64_t *bytes_read,
+                                   ko_err *err);
+/* The decoded dictionary of the chunk cr read last, as a view (n entries,
+ * values and offsets as in ko_pq_column; owned by cr, valid until its next
+ * call): false when it has none.  Do not free or reset *dict. */
+bool ko_pq_chunk_reader_dict(const ko_pq_chunk_reader *cr, ko_pq_column *dict);
+/* Whether the chunk's encoding_stats say every data page is
+ * dictionary-encoded (false without encoding_stats). */
+bool ko_pq_chunk_all_dict(const ko_pq_column_meta *m);
 
 /* Streams one column chunk in batches of whole records, reading the chunk
  * in windows of a few MiB and decoding one page at a time: memory is about

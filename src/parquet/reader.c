@@ -58,6 +58,7 @@ typedef struct chunk_ctx {
     ko_buf dict_offsets; /* BYTE_ARRAY: int64 offsets, dict_n + 1 */
     ko_buf page_buf;     /* decompressed page */
     ko_buf idx;          /* dictionary indices */
+    bool codes;          /* dictionary codes (uint32) into col instead of values */
     ko_err *err;
 } chunk_ctx;
 
@@ -434,6 +435,10 @@ static ko_status dict_values(chunk_ctx *c, const uint8_t *in, size_t len, size_t
     if (bad)
         return ko_err_set(c->err, KO_ERR_CORRUPT, "dictionary index out of range (%zu entries)",
                           c->dict_n);
+    if (c->codes)
+        return ko_buf_append(&c->col->values, idx, n * sizeof(uint32_t)) == KO_OK
+                   ? KO_OK
+                   : ko_err_set(c->err, KO_ERR_NOMEM, "out of memory");
     return c->width ? gather_fixed(c, idx, n) : gather_bytes(c, idx, n);
 }
 
@@ -444,6 +449,8 @@ static ko_status decode_values(chunk_ctx *c, ko_pq_encoding enc, const uint8_t *
     ko_pq_type t = c->col->type;
     if (enc == KO_PQ_ENC_PLAIN_DICTIONARY || enc == KO_PQ_ENC_RLE_DICTIONARY)
         return dict_values(c, in, len, n);
+    if (c->codes)
+        return ko_err_set(c->err, KO_ERR_UNSUPPORTED, "page %d is not dictionary-encoded", c->page);
     if (t == KO_PQ_BYTE_ARRAY)
         return decode_bytes(c, enc, in, len, n);
     switch (enc) {
@@ -821,14 +828,28 @@ static ko_status col_prepare(ko_pq_column *col, const ko_pq_leaf *lf)
     return KO_OK;
 }
 
-/* Checks the arguments, (re)initialises col for the leaf and sets up c. */
-static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
-                           ko_pq_column *col, ko_err *err)
+/* The leaf as the column it is decoded into: in codes mode an INT32
+ * column of dictionary codes. */
+static ko_pq_leaf leaf_as(const ko_pq_leaf *lf, bool codes)
+{
+    ko_pq_leaf l = *lf;
+    if (codes) {
+        l.type = KO_PQ_INT32;
+        l.type_length = 0;
+    }
+    return l;
+}
+
+/* Checks the arguments, (re)initialises col for the leaf (for its codes
+ * when `codes`) and sets up c. */
+static ko_status ctx_setup_as(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                              ko_pq_column *col, bool codes, ko_err *err)
 {
     if (rg >= r->meta.n_row_groups || leaf >= r->schema.n_leaves)
         return ko_err_set(err, KO_ERR_INVALID, "%s: no row group %u column %u", r->name, rg, leaf);
     const ko_pq_leaf *lf = &r->schema.leaves[leaf];
-    if (col_prepare(col, lf) != KO_OK)
+    ko_pq_leaf as = leaf_as(lf, codes);
+    if (col_prepare(col, &as) != KO_OK)
         return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
     const ko_pq_column_chunk *cc = &r->meta.row_groups[rg].columns[leaf];
     *c = (chunk_ctx){.r = r,
@@ -838,8 +859,15 @@ static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t 
                      .col = col,
                      .page = -1,
                      .width = ko_pq_value_width(lf->type, lf->type_length),
+                     .codes = codes,
                      .err = err};
     return check_chunk(c, cc);
+}
+
+static ko_status ctx_setup(chunk_ctx *c, ko_pq_reader *r, uint32_t rg, uint32_t leaf,
+                           ko_pq_column *col, ko_err *err)
+{
+    return ctx_setup_as(c, r, rg, leaf, col, false, err);
 }
 
 ko_status ko_pq_read_column_chunk(ko_pq_reader *r, uint32_t rg, uint32_t leaf, ko_pq_column *col,
@@ -1148,6 +1176,7 @@ struct ko_pq_chunk_reader {
     const ko_pq_reader *dict_r; /* the chunk whose dictionary c holds */
     uint32_t dict_rg, dict_leaf;
     bool dict_loaded;
+    bool codes;        /* this call reads dictionary codes */
     ko_buf raw;        /* bytes fetched from the file */
     ko_pq_column page; /* a page only partly wanted */
     ko_arena hdr;      /* page headers */
@@ -1179,7 +1208,7 @@ static ko_status cr_setup(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg, 
                           ko_pq_column *col, ko_err *err)
 {
     chunk_ctx keep = cr->c;
-    ko_status st = ctx_setup(&cr->c, r, rg, leaf, col, err);
+    ko_status st = ctx_setup_as(&cr->c, r, rg, leaf, col, cr->codes, err);
     cr->c.dict_values = keep.dict_values;
     cr->c.dict_offsets = keep.dict_offsets;
     cr->c.page_buf = keep.page_buf;
@@ -1188,7 +1217,8 @@ static ko_status cr_setup(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg, 
     cr->c.has_dict = same && keep.has_dict;
     cr->c.dict_n = same ? keep.dict_n : 0;
     cr->dict_loaded = same;
-    if (st == KO_OK && col_prepare(&cr->page, &r->schema.leaves[leaf]) != KO_OK)
+    ko_pq_leaf as = leaf_as(&r->schema.leaves[leaf], cr->codes);
+    if (st == KO_OK && col_prepare(&cr->page, &as) != KO_OK)
         st = ko_err_set(err, KO_ERR_NOMEM, "out of memory");
     return st;
 }
@@ -1256,6 +1286,18 @@ static ko_status cr_whole(ko_pq_chunk_reader *cr, int64_t start, int64_t end, ui
     return st == KO_OK && !all ? cr_trim(cr, dst, 0, start, end) : st;
 }
 
+/* Records (entries with repetition level 0) of col from entry `from` on. */
+static size_t records_since(const ko_pq_column *col, size_t from)
+{
+    if (col->max_rep == 0)
+        return col->n - from;
+    const int16_t *rep = (const int16_t *)(const void *)col->rep.data;
+    size_t n = 0;
+    for (size_t e = from; e < col->n; e++)
+        n += rep[e] == 0;
+    return n;
+}
+
 /* Decodes page i of the offset index, held at raw[po, po + pl), into
  * c->col; checks that it holds the rows the index says. */
 static ko_status cr_page(ko_pq_chunk_reader *cr, int64_t po, int64_t pl, int64_t rows)
@@ -1266,7 +1308,7 @@ static ko_status cr_page(ko_pq_chunk_reader *cr, int64_t po, int64_t pl, int64_t
     size_t before = c->col->n;
     ko_status st = decode_span(c, cr->raw.data + po, (size_t)pl, &cr->hdr);
     ko_arena_free(&cr->hdr);
-    if (st == KO_OK && (int64_t)(c->col->n - before) != rows)
+    if (st == KO_OK && (int64_t)records_since(c->col, before) != rows)
         return corrupt(c, "page holds another number of rows than its offset index says");
     return st == KO_OK ? KO_OK : chunk_fail(c, st);
 }
@@ -1324,9 +1366,6 @@ ko_status ko_pq_chunk_reader_rows(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint3
     ko_status st = cr_setup(cr, r, rg, leaf, col, err);
     if (st != KO_OK || cr->c.meta->num_values == 0 || start >= end)
         return st;
-    if (r->schema.leaves[leaf].max_rep > 0)
-        return ko_err_set(err, KO_ERR_INVALID, "%s: column %s is repeated", r->name,
-                          r->schema.leaves[leaf].path);
     st = oi && oi->n_pages ? cr_pages(cr, oi, start, end, bytes_read)
                            : cr_whole(cr, start, end, bytes_read);
     if (st != KO_OK) {
@@ -1334,6 +1373,47 @@ ko_status ko_pq_chunk_reader_rows(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint3
         cr->dict_loaded = false;
     }
     return st;
+}
+
+ko_status ko_pq_chunk_reader_codes(ko_pq_chunk_reader *cr, ko_pq_reader *r, uint32_t rg,
+                                   uint32_t leaf, const ko_pq_offset_index *oi, int64_t start,
+                                   int64_t end, ko_pq_column *codes, uint64_t *bytes_read,
+                                   ko_err *err)
+{
+    cr->codes = true;
+    ko_status st = ko_pq_chunk_reader_rows(cr, r, rg, leaf, oi, start, end, codes, bytes_read, err);
+    cr->codes = false;
+    cr->c.codes = false;
+    return st;
+}
+
+bool ko_pq_chunk_reader_dict(const ko_pq_chunk_reader *cr, ko_pq_column *dict)
+{
+    const chunk_ctx *c = &cr->c;
+    if (!cr->dict_loaded || !c->has_dict)
+        return false;
+    const ko_pq_leaf *lf = &c->r->schema.leaves[c->leaf];
+    memset(dict, 0, sizeof *dict);
+    dict->type = lf->type;
+    dict->type_length = lf->type_length;
+    dict->n = dict->n_values = c->dict_n;
+    dict->values = c->dict_values;
+    dict->offsets = c->dict_offsets;
+    return true;
+}
+
+bool ko_pq_chunk_all_dict(const ko_pq_column_meta *m)
+{
+    uint32_t data = 0;
+    for (uint32_t i = 0; i < m->n_encoding_stats; i++) {
+        const ko_pq_page_encoding_stats *e = &m->encoding_stats[i];
+        if (e->page_type != KO_PQ_DATA_PAGE && e->page_type != KO_PQ_DATA_PAGE_V2)
+            continue;
+        if (e->encoding != KO_PQ_ENC_RLE_DICTIONARY && e->encoding != KO_PQ_ENC_PLAIN_DICTIONARY)
+            return false;
+        data++;
+    }
+    return data > 0;
 }
 
 /* ----------------------------------------------------------------- cursor */

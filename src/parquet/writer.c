@@ -885,8 +885,7 @@ static ko_status copy_bin(ko_arena *a, const ko_buf *b, ko_pq_bin *out)
     uint8_t *p = ko_arena_alloc(a, b->len ? b->len : 1);
     if (!p)
         return KO_ERR_NOMEM;
-    if (b->len)
-        memcpy(p, b->data, b->len);
+    ko_memcpy0(p, b->data, b->len);
     *out = (ko_pq_bin){p, (uint32_t)b->len};
     return KO_OK;
 }

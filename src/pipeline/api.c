@@ -252,15 +252,44 @@ static void explain(dry *d, const char *query, const char *what)
     ko_arena_free(&a);
 }
 
+/* The INSERT's columns against the table's (count, types), as a run
+ * would match them (insert.c). */
+static void dry_insert_columns(dry *d, const pipe_insert *ins, const char *what)
+{
+    ko_arena a = {0};
+    ko_ingest_catalog ic;
+    ko_ingest_catalog_bind(&ic, d->env->cat, "dry-run");
+    ko_ice_warehouse wh = {d->env->store, &ic.icat};
+    const char *ns, *name, *query = NULL;
+    ko_ice_table t;
+    ko_err e;
+    ko_status st = ko_ice_ident_parse(ins->table, &a, &ns, &name, &e);
+    if (st == KO_OK)
+        st = ko_ice_table_load(&wh, ns, name, &a, &t, &e);
+    if (st != KO_OK) { /* check_table reports a missing table */
+        ko_arena_free(&a);
+        return;
+    }
+    st = pipe_insert_plan(d->session, ins, &t, &a, &query, &e);
+    char label[340];
+    snprintf(label, sizeof label, "%s columns", what);
+    note(d, st == KO_OK, label,
+         st != KO_OK      ? e.msg
+         : ins->n_columns ? "match the table's by the column list"
+                          : "match the table's by position");
+    ko_arena_free(&a);
+}
+
 static void dry_statement(dry *d, const char *step, size_t i, const char *stmt, ko_arena *a)
 {
-    const char *table, *query;
+    pipe_insert ins;
     char what[300];
     snprintf(what, sizeof what, "step %s statement %zu", step, i + 1);
     scan_reads(d, stmt);
-    if (pipe_parse_insert(stmt, a, &table, &query)) {
-        check_table(d, table, d->writes, "written");
-        explain(d, query, what);
+    if (pipe_parse_insert(stmt, a, &ins)) {
+        check_table(d, ins.table, d->writes, "written");
+        explain(d, ins.query, what);
+        dry_insert_columns(d, &ins, what);
         return;
     }
     const char *p = stmt;

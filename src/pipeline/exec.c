@@ -15,7 +15,9 @@
  * their commit is fenced and stamped: the query runs to an in-memory
  * Parquet file (ko_sql renderer), which ko_ice_table_append commits with
  * korolev.run-id, korolev.attempt and korolev.step in the snapshot
- * summary; its columns are matched to the table's by name.  A retry skips
+ * summary.  Its columns are matched to the table's as in SQL, by position
+ * or by the statement's column list (insert.c projects and casts the
+ * query to the table's columns first).  A retry skips
  * any such statement whose snapshot is already in the table's history.
  * Other statements (CREATE, DELETE, ...) run in the engine unfenced and
  * must be idempotent (CREATE TABLE IF NOT EXISTS).  Ingest steps use an
@@ -236,50 +238,6 @@ ko_status pipe_split_sql(const char *script, ko_arena *a, const char ***out, siz
     return KO_OK;
 }
 
-static const char *skip_ws(const char *p)
-{
-    for (;;) {
-        while (isspace((unsigned char)*p))
-            p++;
-        if (p[0] == '-' && p[1] == '-')
-            p += strcspn(p, "\n");
-        else if (p[0] == '/' && p[1] == '*' && strstr(p + 2, "*/"))
-            p = strstr(p + 2, "*/") + 2;
-        else
-            return p;
-    }
-}
-
-static const char *word(const char *p, const char *w)
-{
-    size_t n = strlen(w);
-    p = skip_ws(p);
-    if (strncasecmp(p, w, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_')
-        return p + n;
-    return NULL;
-}
-
-/* "INSERT INTO ns.t <query>": the table and the query; false otherwise. */
-bool pipe_parse_insert(const char *stmt, ko_arena *a, const char **table, const char **query)
-{
-    const char *p = word(stmt, "insert");
-    p = p ? word(p, "into") : NULL;
-    if (!p)
-        return false;
-    p = skip_ws(p);
-    size_t n = 0;
-    while (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '.')
-        n++;
-    const char *q = skip_ws(p + n);
-    if (n == 0 || !strchr(p, '.') || memchr(p, '.', n) == NULL)
-        return false;
-    if (!word(q, "select") && !word(q, "with") && !word(q, "values") && *q != '(')
-        return false;
-    *table = ko_arena_strndup(a, p, n);
-    *query = word(q, "values") ? ko_arena_sprintf(a, "SELECT * FROM (%s)", q) : q;
-    return *table && *query;
-}
-
 /* ------------------------------------------------------------------- steps */
 
 static ko_status already_committed(pipe_attempt *at, const ko_ice_table *t, const char *step_key,
@@ -349,10 +307,11 @@ static ko_status append_result(pipe_attempt *at, const char *ns, const char *nam
 }
 
 /* INSERT INTO table <query>, fenced and stamped (see the top). */
-static ko_status fenced_insert(pipe_attempt *at, const char *table, const char *query,
-                               const char *step_key, ko_err *err)
+static ko_status fenced_insert(pipe_attempt *at, const pipe_insert *ins, const char *step_key,
+                               ko_err *err)
 {
     ko_arena a = {0};
+    const char *table = ins->table, *query = NULL;
     const char *ns, *name;
     ko_ice_table t;
     int64_t snap = -1;
@@ -370,6 +329,8 @@ static ko_status fenced_insert(pipe_attempt *at, const char *table, const char *
     }
     char *data = NULL;
     size_t len = 0;
+    if (st == KO_OK)
+        st = pipe_insert_plan(at->session, ins, &t, &a, &query, err);
     if (st == KO_OK)
         st = render_parquet(at, query, &data, &len, err);
     if (st == KO_OK && aborted(at))
@@ -440,13 +401,13 @@ static void close_session(pipe_attempt *at)
 static ko_status run_statement(pipe_attempt *at, const ko_pipe_step *step, const char *stmt,
                                size_t idx, ko_arena *a, ko_err *err)
 {
-    const char *table, *query;
+    pipe_insert ins;
     const char *key = ko_arena_sprintf(a, "%s#%zu", step->name, idx + 1);
     if (!key)
         return ko_err_set(err, KO_ERR_NOMEM, "out of memory");
     pipe_log(at, "%s: %.200s", key, stmt);
-    if (pipe_parse_insert(stmt, a, &table, &query))
-        return fenced_insert(at, table, query, key, err);
+    if (pipe_parse_insert(stmt, a, &ins))
+        return fenced_insert(at, &ins, key, err);
     count_sink cs = {at, NULL, 0};
     ko_sql_sink sink = {&cs, cs_begin, cs_batch, cs_end};
     return ko_sql_exec(at->session, stmt, strlen(stmt), &sink, err);

@@ -39,7 +39,22 @@ void pipe_log_raw(pipe_attempt *at, const uint8_t *data, size_t len);
 /* Statement splitting and INSERT detection (exec.c). */
 ko_status pipe_split_sql(const char *script, ko_arena *a, const char ***out, size_t *n,
                          ko_err *err);
-bool pipe_parse_insert(const char *stmt, ko_arena *a, const char **table, const char **query);
+
+/* "INSERT INTO ns.t [(c1, ...)] <query>" (insert.c). */
+typedef struct pipe_insert {
+    const char *table;
+    const char **columns; /* the column list; n_columns 0: none */
+    size_t n_columns;
+    const char *query;
+} pipe_insert;
+/* Whether stmt is such an INSERT; *out receives its parts (in a). */
+bool pipe_parse_insert(const char *stmt, ko_arena *a, pipe_insert *out);
+/* Binds ins->query in s (without running it), matches its columns to t's
+ * by position or by the column list, checks counts and types (errors name
+ * the columns), and returns in *out (in a) the query to write: every
+ * table column in table order, named and cast as the table has it. */
+ko_status pipe_insert_plan(ko_sql_session *s, const pipe_insert *ins, const ko_ice_table *t,
+                           ko_arena *a, const char **out, ko_err *err);
 /* A command step (command.c). */
 ko_status pipe_command_step(pipe_attempt *at, const ko_pipe_step *step, ko_arena *a, ko_err *err);
 /* Judges an ingest record: a failed ingest fails the step; a reject

@@ -162,6 +162,12 @@ const ko_pipe_spec *ko_pipe_find(const ko_pipe_spec *specs, size_t n, const char
 /* "30s", "5m", "2h", "1d", "1500ms", or plain seconds. */
 bool ko_pipe_duration_parse(const char *s, int64_t *ms);
 
+/* The table property that declares a table's maximum staleness (a
+ * duration as above): the scheduler tick raises stale_table when the
+ * table was last changed longer ago, as for a pipeline output's
+ * max_staleness (docs/pipelines.md). */
+#define KO_PIPE_MAX_STALENESS_PROP "korolev.max-staleness"
+
 /* --------------------------------------------------------------- templates */
 
 /* Variables of a run: ds, run_id, attempt, pipeline, ts, file and the

@@ -2,7 +2,8 @@
  * schedule.c - queueing runs, the scheduler tick and alerts (pipeline.h).
  *
  * A tick does, in order: reap runs whose lease expired ("worker lost"),
- * evaluate every trigger, check the outputs' freshness.  Every enqueue
+ * evaluate every trigger, check freshness: the outputs' max_staleness and
+ * every table's property korolev.max-staleness.  Every enqueue
  * carries a dedup key, so any number of workers may tick at once:
  *   cron      "cron:<pipeline>:<i>:<fire time>"; the trigger's state
  *             (ko_pipe_state "cron:<i>") is the last fire time handled.
@@ -21,6 +22,7 @@
  * posted as JSON with libcurl (best effort, 5 s timeout).
  */
 #include "iceberg/iceberg.h"
+#include "ingest/ingest.h"
 #include "pipeline/pipe_internal.h"
 
 #include <curl/curl.h>
@@ -302,28 +304,136 @@ static ko_status tick_landing(const ko_pipe_env *env, const ko_pipe_spec *spec,
 
 /* --------------------------------------------------------------- freshness */
 
-static void check_fresh(const ko_pipe_env *env, const ko_pipe_output *o, int64_t now)
+/* Raises stale_table when table (at location, last changed at updated_us)
+ * is older than max_ms; one alert per table version (dedup). */
+static void stale_alert(const ko_pipe_env *env, const char *table, const char *location,
+                        int64_t updated_us, int64_t max_ms, const char *why, int64_t now)
+{
+    int64_t age_ms = (now - updated_us) / 1000;
+    if (age_ms <= max_ms)
+        return;
+    char dedup[600];
+    snprintf(dedup, sizeof dedup, "stale:%s:%.500s", table, location);
+    ko_pipe_alert(env, "stale_table", table, NULL, dedup,
+                  "table %s was last changed %lld s ago, more than its max staleness of %lld s "
+                  "(%s)",
+                  table, (long long)(age_ms / 1000), (long long)(max_ms / 1000), why);
+}
+
+static void check_fresh(const ko_pipe_env *env, const ko_pipe_spec *spec, const ko_pipe_output *o,
+                        int64_t now)
 {
     ko_arena a = {0};
     const char *ns, *name;
     ko_err e;
     ko_cat_ns cns;
     ko_cat_table tab;
-    if (ko_ice_ident_parse(o->table, &a, &ns, &name, &e) != KO_OK ||
-        ko_cat_ns_parse(ns, &a, &cns, &e) != KO_OK ||
-        ko_cat_table_load(env->cat, cns, name, &a, &tab, &e) != KO_OK) {
-        ko_arena_free(&a);
-        return;
+    if (ko_ice_ident_parse(o->table, &a, &ns, &name, &e) == KO_OK &&
+        ko_cat_ns_parse(ns, &a, &cns, &e) == KO_OK &&
+        ko_cat_table_load(env->cat, cns, name, &a, &tab, &e) == KO_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "output of pipeline %s", spec->name);
+        stale_alert(env, o->table, tab.location, tab.updated_us, o->max_staleness_ms, why, now);
     }
-    int64_t age_ms = (now - tab.updated_us) / 1000;
-    if (age_ms > o->max_staleness_ms) {
-        char dedup[600];
-        snprintf(dedup, sizeof dedup, "stale:%s:%.500s", o->table, tab.location);
-        ko_pipe_alert(env, "stale_table", o->table, NULL, dedup,
-                      "table %s was last changed %lld s ago, more than its max staleness of "
-                      "%lld s",
-                      o->table, (long long)(age_ms / 1000),
-                      (long long)(o->max_staleness_ms / 1000));
+    ko_arena_free(&a);
+}
+
+/* Tables that declare korolev.max-staleness.  Every table of the catalog
+ * is looked at on each tick; the property is read from the table's
+ * metadata, which only a commit changes, so the value is cached by
+ * metadata location (0: none; -1: not a duration, logged once). */
+enum { STALE_CACHE = 4096 };
+static struct {
+    pthread_mutex_t mu;
+    char *location[STALE_CACHE];
+    int64_t max_ms[STALE_CACHE];
+} stale_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static bool cached_staleness(const char *location, int64_t *max_ms)
+{
+    uint32_t h = ko_murmur3_32(location, strlen(location), 0) % STALE_CACHE;
+    pthread_mutex_lock(&stale_cache.mu);
+    bool hit = stale_cache.location[h] && strcmp(stale_cache.location[h], location) == 0;
+    if (hit)
+        *max_ms = stale_cache.max_ms[h];
+    pthread_mutex_unlock(&stale_cache.mu);
+    return hit;
+}
+
+static void cache_staleness(const char *location, int64_t max_ms)
+{
+    uint32_t h = ko_murmur3_32(location, strlen(location), 0) % STALE_CACHE;
+    char *copy = strdup(location);
+    if (!copy)
+        return;
+    pthread_mutex_lock(&stale_cache.mu);
+    free(stale_cache.location[h]);
+    stale_cache.location[h] = copy;
+    stale_cache.max_ms[h] = max_ms;
+    pthread_mutex_unlock(&stale_cache.mu);
+}
+
+/* The table's korolev.max-staleness in ms (0: none, -1: malformed). */
+static int64_t table_staleness(const ko_pipe_env *env, const char *ns, const char *name,
+                               const char *location)
+{
+    int64_t ms = 0;
+    if (cached_staleness(location, &ms))
+        return ms;
+    ko_ingest_catalog ic;
+    ko_ingest_catalog_bind(&ic, env->cat, "scheduler");
+    ko_ice_warehouse wh = {env->store, &ic.icat};
+    ko_arena a = {0};
+    ko_ice_table t;
+    ko_err e;
+    if (ko_ice_table_load(&wh, ns, name, &a, &t, &e) != KO_OK) {
+        ko_arena_free(&a);
+        return 0; /* not cached: tried again next tick */
+    }
+    const char *v = ko_ice_meta_property(&t.meta, KO_PIPE_MAX_STALENESS_PROP);
+    if (v && (!ko_pipe_duration_parse(v, &ms) || ms <= 0)) {
+        ko_log(KO_LOG_WARN, "pipeline",
+               "table %s.%s: property " KO_PIPE_MAX_STALENESS_PROP
+               " '%s' is not a duration (30s, 5m, 2h, 1d): ignored",
+               ns, name, v);
+        ms = -1;
+    }
+    cache_staleness(location, ms);
+    ko_arena_free(&a);
+    return ms;
+}
+
+static void fresh_table(const ko_pipe_env *env, ko_cat_ns cns, const char *ns, const char *name,
+                        int64_t now)
+{
+    ko_arena a = {0};
+    ko_cat_table tab;
+    ko_err e;
+    if (ko_cat_table_load(env->cat, cns, name, &a, &tab, &e) == KO_OK) {
+        int64_t max_ms = table_staleness(env, ns, name, tab.location);
+        const char *ident = ko_arena_sprintf(&a, "%s.%s", ns, name);
+        if (max_ms > 0 && ident)
+            stale_alert(env, ident, tab.location, tab.updated_us, max_ms,
+                        "table property " KO_PIPE_MAX_STALENESS_PROP, now);
+    }
+    ko_arena_free(&a);
+}
+
+static void fresh_ns(const ko_pipe_env *env, const ko_cat_ns *parent, int depth, int64_t now)
+{
+    ko_arena a = {0};
+    ko_cat_ns_page page;
+    ko_err e;
+    if (depth < 16 && ko_cat_ns_list(env->cat, parent, NULL, 10000, &a, &page, &e) == KO_OK) {
+        for (size_t i = 0; i < page.len; i++) {
+            ko_cat_name_page tables;
+            const char *dotted = ko_cat_ns_str(page.items[i], &a);
+            if (dotted &&
+                ko_cat_table_list(env->cat, page.items[i], NULL, 10000, &a, &tables, &e) == KO_OK)
+                for (size_t t = 0; t < tables.len; t++)
+                    fresh_table(env, page.items[i], dotted, tables.names[t], now);
+            fresh_ns(env, &page.items[i], depth + 1, now);
+        }
     }
     ko_arena_free(&a);
 }
@@ -387,8 +497,9 @@ ko_status ko_pipe_tick(const ko_pipe_env *env, const ko_pipe_spec *specs, size_t
         }
         for (size_t o = 0; o < specs[s].n_outputs; o++)
             if (specs[s].outputs[o].max_staleness_ms)
-                check_fresh(env, &specs[s].outputs[o], now);
+                check_fresh(env, &specs[s], &specs[s].outputs[o], now);
     }
+    fresh_ns(env, NULL, 0, now);
     if (queued)
         *queued = q;
     return first;

@@ -6,8 +6,14 @@
  * for the configured lifetime under K scoped to the principal, method and
  * path, and a retry with the same key gets that response again, marked
  * "Idempotent-Replay: true", without touching the catalog.  A duplicate
- * that arrives while the first is still running waits for it.  Keys live in
- * the server's memory: a restart forgets them (documented in docs/api.md).
+ * that arrives while the first is still running waits for it (in this
+ * process).  Finished responses are also written to the catalog database
+ * (ko_cat_idem_put, table ko_idem, with the same expiry) before the
+ * response is sent, and a key missing from memory is looked up there, so
+ * a restarted server, or another server on the same catalog, still replays
+ * the first result.  Bodies that are not text (a NUL byte) stay in memory
+ * only.  A crash after the mutation committed but before its key was
+ * written loses the key: the retry runs again (docs/api.md).
  *
  * Table-load bodies.  A metadata file is immutable once written, so the
  * LoadTableResult text for (metadata location, snapshot mode) can be kept
@@ -98,6 +104,8 @@ static idem_entry *free_slot(srv_idem *i, int64_t now)
     return best;
 }
 
+static bool idem_begin_memory(srv_idem *i, const char *key, srv_req *r);
+
 static void replay(const idem_entry *e, srv_req *r)
 {
     srv_body(r, e->status, e->ctype, e->body, e->len);
@@ -106,7 +114,44 @@ static void replay(const idem_entry *e, srv_req *r)
     srv_add_header(r, "Idempotent-Replay", "true");
 }
 
+/* The stored response of key in the catalog, replayed into r: true. */
+static bool replay_from_catalog(const char *key, srv_req *r)
+{
+    ko_cat_idem rec;
+    bool found = false;
+    ko_err err = {0};
+    if (ko_cat_idem_get(srv_cat(r), key, ko_now_us(), &r->arena, &rec, &found, &err) != KO_OK) {
+        ko_log(KO_LOG_WARN, "idempotency", "cannot read a stored key: %s", err.msg);
+        return false;
+    }
+    if (!found)
+        return false;
+    idem_entry e = {.status = (unsigned)rec.status,
+                    .ctype = (char *)rec.ctype,
+                    .etag = (char *)rec.etag,
+                    .body = (uint8_t *)rec.body,
+                    .len = strlen(rec.body)};
+    replay(&e, r);
+    return true;
+}
+
 bool srv_idem_begin(srv_idem *i, const char *key, srv_req *r)
+{
+    if (idem_begin_memory(i, key, r))
+        return true;
+    if (!replay_from_catalog(key, r))
+        return false;
+    /* Replayed from the catalog: drop the reservation made in memory. */
+    pthread_mutex_lock(&i->mu);
+    idem_entry *e = find(i, key);
+    if (e && !e->done)
+        entry_clear(e);
+    pthread_cond_broadcast(&i->cv);
+    pthread_mutex_unlock(&i->mu);
+    return true;
+}
+
+static bool idem_begin_memory(srv_idem *i, const char *key, srv_req *r)
 {
     int64_t deadline = ko_monotonic_us() + IDEM_WAIT_US;
     pthread_mutex_lock(&i->mu);
@@ -152,8 +197,28 @@ static const char *etag_of(const srv_req *r)
     return NULL;
 }
 
-void srv_idem_finish(srv_idem *i, const char *key, const srv_req *r)
+/* Writes r's response under key to the catalog (text bodies only). */
+static void persist(const srv_idem *i, const char *key, srv_req *r)
 {
+    const char *body = r->out.len ? (const char *)r->out.data : "";
+    if (r->out.len && memchr(body, '\0', r->out.len))
+        return;
+    char *text = strndup(body, r->out.len);
+    if (!text)
+        return;
+    int64_t now = ko_now_us();
+    ko_cat_idem rec = {(int)r->status, r->ctype, etag_of(r), text,
+                       now + (int64_t)i->ttl_s * 1000000};
+    ko_err err = {0};
+    if (ko_cat_idem_put(srv_cat(r), key, &rec, now, &err) != KO_OK)
+        ko_log(KO_LOG_WARN, "idempotency", "key kept in memory only: %s", err.msg);
+    free(text);
+}
+
+void srv_idem_finish(srv_idem *i, const char *key, srv_req *r)
+{
+    if (r->status >= 200 && r->status < 500)
+        persist(i, key, r);
     pthread_mutex_lock(&i->mu);
     idem_entry *e = find(i, key);
     if (e && (r->status >= 500 || r->status < 200)) {

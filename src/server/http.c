@@ -19,6 +19,10 @@
  *             the body was cut short.
  *   last      the handler runs and its response is queued, gzip-compressed
  *             when the client accepts it and the body is large enough.
+ *             A query (r->qs) instead suspends the connection until its
+ *             result is ready; libmicrohttpd calls us again when the query
+ *             worker resumes it, and the response is then queued whole or
+ *             as a stream (qstream.c).
  * completed_cb then logs one line (with the request id), records metrics
  * and frees the request.
  *
@@ -291,9 +295,21 @@ static void run_handler(srv_req *r)
         }
     }
     r->route->fn(r);
-    cat_release(r);
     if (scoped)
         srv_idem_finish(r->s->idem, scoped, r);
+    cat_release(r);
+}
+
+/* A query response (qstream.c): suspended until its result is ready. */
+static enum MHD_Result respond_query(srv_req *r)
+{
+    int k = srv_qs_respond(r);
+    if (k == 0)
+        return MHD_YES; /* suspended: called again when resumed */
+    r->qs_queued = true;
+    if (k == 1)
+        return send_response(r);
+    return k == 2 ? MHD_YES : MHD_NO;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -327,10 +343,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return take_chunk(r, upload, n) ? MHD_YES : MHD_NO;
     }
     if (r->answered)
-        return MHD_YES;
+        return r->qs && !r->qs_queued ? respond_query(r) : MHD_YES;
     run_handler(r);
     r->answered = true;
-    return send_response(r);
+    return r->qs ? respond_query(r) : send_response(r);
 }
 
 static void log_request(srv_req *r, double secs)
@@ -361,6 +377,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     srv_metrics_request(s->metrics, r->route ? r->route->method : "ANY",
                         r->route ? r->route->pattern : "unmatched", r->status, secs);
     cat_release(r);
+    if (r->qs)
+        srv_qs_detach(r);
     if (r->stream)
         srv_ingest_cleanup(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
                                   ? "the request ended before the ingest finished"
@@ -387,6 +405,7 @@ KO_PRINTF(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void srv_close(srv *s)
 {
+    srv_qpool_stop(s);
     for (size_t i = 0; i < s->ncats; i++)
         ko_cat_close(s->cats[i]);
     free(s->cats);
@@ -442,7 +461,7 @@ static ko_status srv_open(srv *s, ko_err *err)
             return st;
         }
     }
-    return KO_OK;
+    return srv_qpool_start(s, (size_t)s->cfg.threads, err);
 }
 
 static ko_status read_file(const char *path, ko_buf *out, ko_err *err)
@@ -491,7 +510,7 @@ static ko_status make_addr(srv *s, listen_addr *la, ko_err *err)
 static struct MHD_Daemon *start(srv *s, listen_addr *la, const char *cert, const char *key,
                                 ko_err *err)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (la->ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     if (cert)
         flags |= MHD_USE_TLS;

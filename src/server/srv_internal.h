@@ -9,7 +9,10 @@
  *   respond.c   JSON responses, the Iceberg ErrorModel, ko_status -> HTTP
  *   auth.c      bearer tokens (cached), roles, namespace scopes
  *   metrics.c   Prometheus counters and latency histograms
- *   idem.c      Idempotency-Key -> stored response
+ *   cache.c     Idempotency-Key -> stored response (memory and catalog),
+ *               table-load bodies
+ *   qstream.c   streamed query responses, query workers, audit group commit
+ *   query.c     POST /api/v1/query: formats, sinks, audit records
  *   routes.c    the route table, health, config, metrics, static files
  *   rest_ns.c   Iceberg REST namespaces
  *   rest_table.c Iceberg REST tables (load, create, drop, rename, register)
@@ -94,6 +97,8 @@ typedef struct srv_metrics srv_metrics;
 typedef struct srv_idem srv_idem;
 typedef struct srv_tokens srv_tokens;
 typedef struct srv_meta_cache srv_meta_cache;
+typedef struct srv_qpool srv_qpool;
+typedef struct srv_qstream srv_qstream;
 
 typedef struct srv {
     ko_srv_config cfg;
@@ -110,6 +115,7 @@ typedef struct srv {
     srv_tokens *tokens;
     srv_meta_cache *meta_cache;
     struct ko_pipe_worker *workers; /* in-process pipeline workers, or NULL */
+    srv_qpool *qpool;               /* query workers (qstream.c) */
     atomic_int inflight;
     atomic_bool draining;
 } srv;
@@ -150,6 +156,9 @@ struct srv_req {
     /* A streamed body (srv_route_streams): the route's own state, fed by
      * srv_ingest_chunk instead of being buffered in body. */
     void *stream;
+    /* A query response (qstream.c), or NULL. */
+    srv_qstream *qs;
+    bool qs_queued; /* its response was queued */
 };
 
 /* A request header or query argument (percent-decoded, in the arena);
@@ -252,8 +261,9 @@ void srv_idem_free(srv_idem *i);
  * the key (a concurrent duplicate waits for the first to finish) and
  * returns false: the caller must call srv_idem_store or srv_idem_release. */
 bool srv_idem_begin(srv_idem *i, const char *key, srv_req *r);
-/* Stores r's response under key (2xx and 4xx; 5xx releases the key). */
-void srv_idem_finish(srv_idem *i, const char *key, const srv_req *r);
+/* Stores r's response under key (2xx and 4xx; 5xx releases the key), in
+ * memory and in the catalog (ko_cat_idem_put; a restart replays it). */
+void srv_idem_finish(srv_idem *i, const char *key, srv_req *r);
 
 /* ------------------------------------------------------- metadata cache */
 
@@ -324,6 +334,70 @@ void srv_h_alerts(srv_req *r);
  * stops them after draining). */
 ko_status srv_workers_start(srv *s, ko_err *err);
 void srv_workers_stop(srv *s);
+
+/* ------------------------------------------------------ query streaming */
+
+/* Output formats of POST /api/v1/query. */
+typedef enum srv_qfmt { SRV_QF_JSON, SRV_QF_JSONL, SRV_QF_CSV, SRV_QF_PARQUET } srv_qfmt;
+
+struct ko_sql_session;
+
+/* A query and the bounded buffer between its worker and its connection
+ * (qstream.c explains the protocol).  Fields below mu are guarded by it. */
+struct srv_qstream {
+    srv *s;
+    struct MHD_Connection *conn;
+    srv_qfmt fmt;
+    char *sql;
+    char *principal; /* NULL: anonymous */
+    char id[SRV_ID_LEN + 1];
+    srv_qstream *next; /* pool queue */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    ko_buf buf; /* unsent bytes from off */
+    size_t off;
+    size_t result_bytes; /* written for the current result */
+    size_t sent;
+    char last_byte;
+    bool ready, started, finished, failed, gone, suspended;
+    ko_err err;
+    struct ko_sql_session *sess;
+    struct MHD_Response *resp;
+};
+
+srv_qstream *srv_qs_new(srv_req *r, const char *sql, srv_qfmt fmt);
+/* Worker side: appends n bytes, waiting while the buffer is full; fails
+ * when the client went away. */
+ko_status srv_qs_write(srv_qstream *qs, const void *data, size_t n, ko_err *err);
+/* A new result begins: drops the previous one's unsent bytes and returns
+ * true, or false when bytes were already promised to the client. */
+bool srv_qs_new_result(srv_qstream *qs);
+void srv_qs_set_session(srv_qstream *qs, struct ko_sql_session *sess);
+bool srv_qs_gone(srv_qstream *qs);
+/* Whether the response has begun (or is about to), so that an error must
+ * be reported in-band. */
+bool srv_qs_started(srv_qstream *qs);
+/* The script ended (err NULL: success); the audit record is committed. */
+void srv_qs_finish(srv_qstream *qs, const ko_err *err);
+/* http.c: answers r from r->qs: 0 suspended (call again when resumed),
+ * 1 r has an ordinary response to send, 2 a streamed response was queued,
+ * -1 failure. */
+int srv_qs_respond(srv_req *r);
+/* http.c: the request ended; cancels the query if it still runs. */
+void srv_qs_detach(srv_req *r);
+
+ko_status srv_qpool_start(srv *s, size_t n, ko_err *err);
+void srv_qpool_stop(srv *s);
+void srv_qpool_submit(srv *s, srv_qstream *qs);
+/* Appends rec to the audit trail by group commit; returns when it is
+ * committed (or failed). */
+ko_status srv_audit_commit(srv *s, ko_cat *cat, const ko_cat_audit_new *rec, ko_err *err);
+
+/* query.c: runs qs's script on a worker with catalog handle cat. */
+void srv_query_exec(srv_qstream *qs, ko_cat *cat);
+/* query.c: the error response for a query that failed before streaming. */
+void srv_query_failed(srv_req *r, const ko_err *err);
 
 /* LoadTableResult JSON text for a loaded table ("all" or "refs"
  * snapshots) in a; NULL when out of memory or unserialisable. */

@@ -14,17 +14,22 @@
  * per column, strings as a 4-bit length and up to 7 bytes), each row's
  * key is packed into one 128-bit integer and looked up first in a second
  * open-addressing table of (packed key, group id), after a check against
- * the previous row (sorted or clustered keys).  Only a miss, or a string
- * too long to pack, goes through the serialised path, which stays the
- * reference (merge and finish read the serialised keys).
+ * the previous row (sorted or clustered keys).  A miss makes a group that
+ * holds only its packed key; its serialised key is written lazily
+ * (ensure_keys) when the serialised path needs it: a string too long to
+ * pack (the slot table), a merge into a table that stopped packing.
+ * Merges of packed tables go through the packed table, and finish
+ * unpacks the key columns from the packed key, so a high-cardinality
+ * GROUP BY never serialises its keys.
  * DISTINCT aggregates keep a set of (group, value) keys and update their
  * state only the first time a pair is seen.  For integer-like arguments
  * (up to 64 bits) the set holds (group + 1) << 64 | value as one 128-bit
  * key in an open-addressing table; these sets merge (a source pair new to
  * the destination updates its state), so such queries run in parallel.
- * Other DISTINCT arguments use a set of serialised keys, and a query with
- * one runs its aggregation on one thread so that no merge of sets is
- * needed.
+ * Other DISTINCT arguments (strings, ...) use a set of serialised
+ * (group, value) keys; these merge too (merge_dset: each source key is
+ * re-keyed with the destination group and looked up), so every DISTINCT
+ * aggregate runs with per-worker sets merged at the end.
  *
  * Result types follow DuckDB: count -> BIGINT; sum of integers -> HUGEINT,
  * of DECIMAL(p,s) -> DECIMAL(38,s), of floats -> DOUBLE; avg and the
@@ -80,6 +85,8 @@ typedef struct ko_agg_table {
     /* packed keys: per key column its width in bits (0: not packable) */
     uint8_t *pbits;
     bool packable;
+    size_t lazy_from;    /* groups from here on may lack their serialised key */
+    bool lazy_keys;      /* some do */
     pkey *pk;            /* per live row of the batch */
     uint8_t *pok;        /* per live row: packed */
     uint64_t *ph;        /* per live row: hash of pk */
@@ -130,9 +137,7 @@ static bool fset_ok(const ko_agg_spec *sp)
 bool ko_agg_parallel_ok(const ko_pnode *node);
 bool ko_agg_parallel_ok(const ko_pnode *node)
 {
-    for (size_t a = 0; a < node->n_aggs; a++)
-        if (node->aggs[a].distinct && !fset_ok(&node->aggs[a]))
-            return false;
+    (void)node; /* every DISTINCT set merges (merge_fset, merge_dset) */
     return true;
 }
 
@@ -363,8 +368,13 @@ static void slot_put(ko_agg_table *t, uint32_t g)
 
 /* Enters the groups added by add_group since the last call into the slot
  * table, leaving room for one more. */
+static ko_status ensure_keys(ko_qctx *q, ko_agg_table *t);
+
 static ko_status sync_slots(ko_qctx *q, ko_agg_table *t)
 {
+    ko_status kst = ensure_keys(q, t);
+    if (kst != KO_OK)
+        return kst;
     while ((t->n + 1) * 2 > t->cap) {
         ko_status st = rehash(q, t);
         if (st != KO_OK)
@@ -593,6 +603,100 @@ static ko_status slow_group(ko_qctx *q, ko_agg_table *t, const ko_batch *b, size
                      : find_group(q, t, kp, (uint32_t)t->kb.len, h, gid, &is_new);
 }
 
+/* Lazy keys.  A group made through the packed path keeps only its packed
+ * key; its serialised key (which the slot table, merges of unpacked
+ * tables and DISTINCT sets use) is written by ensure_keys when first
+ * needed, and ko_agg_finish unpacks the key columns straight from gkey.
+ * High-cardinality GROUP BY thus never serialises its keys. */
+static ko_status add_packed(ko_qctx *q, ko_agg_table *t, pkey k, uint32_t *gid)
+{
+    if (t->n == t->gcap) {
+        ko_status st = groups_grow(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    uint32_t g = (uint32_t)t->n++;
+    t->key[g] = NULL;
+    t->key_len[g] = 0;
+    t->ghash[g] = 0;
+    t->gkey[g] = k;
+    t->gpacked[g] = 1;
+    if (!t->lazy_keys)
+        t->lazy_from = g;
+    t->lazy_keys = true;
+    *gid = g;
+    return KO_OK;
+}
+
+/* Key column c's field of packed key k (null bit in bit 0, the value
+ * above it), the columns after c shifted out. */
+static uint64_t packed_field(const ko_agg_table *t, pkey k, size_t c, bool *is_null)
+{
+    const ko_pnode *n = t->node;
+    for (size_t d = n->n_groups; d-- > c + 1;)
+        k >>= t->pbits[d];
+    pkey field = k & (((pkey)1 << t->pbits[c]) - 1);
+    *is_null = (field & 1) != 0;
+    return (uint64_t)(field >> 1);
+}
+
+/* The serialised form (key_append's) of packed group g into kb. */
+static ko_status serialise_packed(const ko_agg_table *t, uint32_t g, ko_buf *kb)
+{
+    const ko_pnode *n = t->node;
+    ko_buf_reset(kb);
+    ko_status st = KO_OK;
+    for (size_t c = 0; c < n->n_groups && st == KO_OK; c++) {
+        bool nul;
+        uint64_t f = packed_field(t, t->gkey[g], c, &nul);
+        uint8_t nb = nul;
+        st = ko_buf_append(kb, &nb, 1);
+        if (st != KO_OK || nul)
+            continue;
+        ko_sql_phys p = ko_sql_dtype_phys(&n->types[c]);
+        if (p == KO_PHYS_STR) {
+            uint32_t len = (uint32_t)(f & 15);
+            uint64_t bytes = f >> 4;
+            st = ko_buf_append(kb, &len, 4);
+            if (st == KO_OK && len)
+                st = ko_buf_append(kb, &bytes, len); /* little-endian: the low bytes */
+        } else {
+            st = ko_buf_append(kb, &f, ko_sql_phys_size(p));
+        }
+    }
+    return st;
+}
+
+/* Writes the serialised keys of the lazily keyed groups.  Uses its own
+ * buffer: callers (slow_group via find_group) hold a key in t->kb. */
+static ko_status ensure_keys(ko_qctx *q, ko_agg_table *t)
+{
+    if (!t->lazy_keys)
+        return KO_OK;
+    ko_buf kb = {0};
+    ko_status st = KO_OK;
+    for (size_t g = t->lazy_from; g < t->n && st == KO_OK; g++) {
+        if (t->key[g])
+            continue;
+        uint8_t *copy = NULL;
+        if (serialise_packed(t, (uint32_t)g, &kb) == KO_OK)
+            copy = ko_arena_alloc(&t->keys, kb.len ? kb.len : 1);
+        if (!copy) {
+            st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+            break;
+        }
+        memcpy(copy, kb.data, kb.len);
+        t->key[g] = copy;
+        t->key_len[g] = (uint32_t)kb.len;
+        t->ghash[g] = key_hash(copy, kb.len);
+        t->mem += kb.len;
+    }
+    ko_buf_free(&kb);
+    if (st == KO_OK)
+        t->lazy_keys = false;
+    return st;
+}
+
 /* The group of packed key k (hash h): the packed table, else a new group
  * made through the serialised path (and entered in the packed table).
  * The table has room (prehash). */
@@ -609,10 +713,10 @@ static ko_status packed_group(ko_qctx *q, ko_agg_table *t, const ko_batch *b, si
             return KO_OK;
         }
     }
-    ko_status st = slow_group(q, t, b, row, true, gid);
+    (void)b;
+    (void)row;
+    ko_status st = add_packed(q, t, k, gid);
     if (st == KO_OK) {
-        t->gkey[*gid] = k;
-        t->gpacked[*gid] = 1;
         t->pslot_gid[j] = *gid;
         t->pn++;
     }
@@ -1059,6 +1163,65 @@ static ko_status merge_fset(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, si
     return KO_OK;
 }
 
+/* The value of a serialised distinct key (gid, null byte, value) as a
+ * one-row constant vector over buf / the key's bytes (no copy). */
+static void dkey_value(const ko_agg_spec *sp, const uint8_t *key, uint32_t len, ko_vec *one,
+                       uint8_t *buf)
+{
+    const uint8_t *p = key + 5; /* gid, null byte (0: distinct keys are never null) */
+    memset(one, 0, sizeof *one);
+    one->type = sp->in_type;
+    one->is_const = true;
+    one->data = buf;
+    ko_sql_phys ph = ko_sql_dtype_phys(&sp->in_type);
+    if (ph == KO_PHYS_STR) {
+        uint32_t n;
+        memcpy(&n, p, 4);
+        ko_sql_str s = {n ? (const char *)p + 4 : NULL, n, 0};
+        memcpy(buf, &s, sizeof s);
+        return;
+    }
+    size_t w = ko_sql_phys_size(ph);
+    if (w && w <= 16 && 5 + w <= len)
+        memcpy(buf, p, w);
+}
+
+/* Merges src's serialised distinct set of aggregate a into dst's: pairs
+ * new to dst (src groups mapped through gmap) update dst's state. */
+static ko_status merge_dset(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, size_t a,
+                            const uint32_t *gmap)
+{
+    const ko_agg_spec *sp = &dst->node->aggs[a];
+    ko_agg_table *ss = src->dset[a], *ds = dst->dset[a];
+    if (!gmap || !ss || !ds)
+        return KO_OK;
+    for (size_t i = 0; i < ss->n; i++) {
+        const uint8_t *k = ss->key[i];
+        uint32_t len = ss->key_len[i], gs;
+        if (len < 5)
+            continue;
+        memcpy(&gs, k, 4);
+        uint32_t gd = gmap[gs];
+        ko_buf_reset(&ds->kb);
+        if (ko_buf_append(&ds->kb, &gd, 4) != KO_OK ||
+            ko_buf_append(&ds->kb, k + 4, len - 4) != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+        _Alignas(16) uint8_t buf[16] = {0};
+        ko_vec one;
+        dkey_value(sp, k, len, &one, buf);
+        uint32_t g;
+        bool is_new;
+        ko_status st = find_group(q, ds, ds->kb.data, (uint32_t)ds->kb.len,
+                                  mix(ko_vec_hash(&one, 0), gd), &g, &is_new);
+        if (st != KO_OK)
+            return st;
+        ko_batch b1 = {1, NULL, 0, NULL, 0};
+        if (is_new && update_one(sp, &dst->st[a], &one, &b1, &gd, 1) != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    }
+    return KO_OK;
+}
+
 static ko_status ensure_global_group(ko_qctx *q, ko_agg_table *t)
 {
     if (t->n > 0)
@@ -1160,30 +1323,38 @@ static ko_status merge_group(ko_qctx *q, ko_agg_table *dst, const ko_agg_table *
             return KO_OK;
         }
     }
-    ko_status st = add_group(q, dst, src->key[g], src->key_len[g], src->ghash[g], gd);
+    ko_status st = add_packed(q, dst, k, gd);
     if (st == KO_OK) {
-        dst->gkey[*gd] = k;
-        dst->gpacked[*gd] = 1;
         dst->pslot_gid[j] = *gd;
         dst->pn++;
     }
     return st;
 }
 
-ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
+/* Merges src's DISTINCT sets into dst's (gmap: src group -> dst group). */
+static ko_status merge_sets(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, const uint32_t *gmap)
 {
     const ko_pnode *n = dst->node;
-    if (dst->packable) {
-        ko_status pst = prehash(q, dst, src->n);
-        if (pst != KO_OK)
-            return pst;
-    }
-    uint32_t *gmap = dst->fs ? malloc((src->n ? src->n : 1) * sizeof *gmap) : NULL;
-    if (dst->fs && !gmap)
-        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
     ko_status st = KO_OK;
+    for (size_t a = 0; a < n->n_aggs && st == KO_OK; a++)
+        if (dst->fs[a].on)
+            st = merge_fset(q, dst, src, a, gmap);
+        else if (n->aggs[a].distinct)
+            st = merge_dset(q, dst, src, a, gmap);
+    return st;
+}
+
+/* Every group of src into dst with its states (gmap, when not NULL,
+ * receives each src group's dst group). */
+static ko_status merge_groups(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, uint32_t *gmap)
+{
+    const ko_pnode *n = dst->node;
+    ko_status st = KO_OK;
+    bool ahead = dst->packable && src->gpacked && dst->pcap;
     for (size_t g = 0; g < src->n && st == KO_OK; g++) {
         uint32_t gd;
+        if (ahead && g + 16 < src->n) /* dst's slots miss the cache: fetch them early */
+            __builtin_prefetch(&dst->pslot_gid[pkey_hash(src->gkey[g + 16]) & (dst->pcap - 1)]);
         st = merge_group(q, dst, src, g, &gd);
         if (gmap)
             gmap[g] = gd;
@@ -1192,9 +1363,24 @@ ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
                 merge_state(&n->aggs[a], &dst->st[a], gd, &src->st[a], (uint32_t)g) != KO_OK)
                 st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
     }
-    for (size_t a = 0; dst->fs && a < n->n_aggs && st == KO_OK; a++)
-        if (dst->fs[a].on)
-            st = merge_fset(q, dst, src, a, gmap);
+    return st;
+}
+
+ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
+{
+    /* packed: room in dst's packed table; else the serialised path reads
+     * src's keys */
+    ko_status pst = dst->packable ? prehash(q, dst, src->n) : ensure_keys(q, src);
+    uint32_t *gmap = pst == KO_OK && dst->fs ? malloc((src->n ? src->n : 1) * sizeof *gmap) : NULL;
+    if (pst == KO_OK && dst->fs && !gmap)
+        pst = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    if (pst != KO_OK) {
+        ko_agg_free(src);
+        return pst;
+    }
+    ko_status st = merge_groups(q, dst, src, gmap);
+    if (st == KO_OK && dst->fs)
+        st = merge_sets(q, dst, src, gmap);
     free(gmap);
     ko_agg_free(src);
     return st;
@@ -1298,13 +1484,34 @@ static ko_status agg_result(const ko_agg_spec *sp, const agg_state *s, uint32_t 
 }
 
 /* Output row r of cols: group g's key columns, then its aggregates. */
+/* Key column c of a group that has only its packed key, into row r of v. */
+static ko_status unpack_key(const ko_agg_table *t, uint32_t g, size_t c, ko_vec *v, size_t r)
+{
+    bool nul;
+    uint64_t f = packed_field(t, t->gkey[g], c, &nul);
+    if (nul)
+        return ko_vec_set_null(v, r);
+    ko_sql_phys p = ko_sql_dtype_phys(&v->type);
+    if (p == KO_PHYS_STR) {
+        uint64_t bytes = f >> 4;
+        char buf[8];
+        memcpy(buf, &bytes, 8); /* little-endian: the low bytes */
+        return ko_vec_set_str(v, r, buf, (size_t)(f & 15));
+    }
+    size_t w = ko_sql_phys_size(p);
+    memcpy(v->data + r * w, &f, w);
+    return KO_OK;
+}
+
 static ko_status finish_row(const ko_agg_table *t, uint32_t g, ko_vec **cols, size_t r)
 {
     const ko_pnode *n = t->node;
     const uint8_t *p = t->key[g];
     ko_status st = KO_OK;
     for (size_t c = 0; c < n->n_groups && st == KO_OK; c++)
-        st = cols[c] ? key_decode(cols[c], r, &p) : KO_ERR_INTERNAL;
+        st = !cols[c] ? KO_ERR_INTERNAL
+             : p      ? key_decode(cols[c], r, &p)
+                      : unpack_key(t, g, c, cols[c], r);
     for (size_t a = 0; a < n->n_aggs && st == KO_OK; a++) {
         ko_vec *v = cols[n->n_groups + a];
         st = v ? agg_result(&n->aggs[a], &t->st[a], g, v, r) : KO_ERR_INTERNAL;

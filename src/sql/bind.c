@@ -1472,10 +1472,27 @@ static const ko_sql_func MAP_VALUE_FUNC = {.name = "map_extract_value",
                                            .flags = KO_SQL_FN_SPECIAL_NULLS,
                                            .fn = map_value_fn};
 
+/* Whether k may look up keys of type kt: an implicit cast (numbers among
+ * themselves, a string literal to anything), as DuckDB deduces K. */
+static bool map_key_fits(const ko_bexpr *k, const ko_sql_dtype *kt)
+{
+    if (ko_sql_cast_cost(&k->type, kt->id) >= 0)
+        return true;
+    if (ko_sql_dtype_is_numeric(k->type.id) && ko_sql_dtype_is_numeric(kt->id))
+        return true;
+    return k->kind == BX_CONST && k->type.id == KO_SQL_DT_VARCHAR;
+}
+
 static ko_status bind_map_value(binder *b, const ko_sql_expr *x, ko_bexpr *m, ko_bexpr *k,
                                 ko_bexpr **out)
 {
     ko_sql_dtype kt = m->type.nested->types[0], vt = m->type.nested->types[1];
+    if (!map_key_fits(k, &kt)) {
+        char kn[KO_SQL_DTYPE_STR_MAX], mn[KO_SQL_DTYPE_STR_MAX];
+        return berr(b, x->pos, KO_ERR_INVALID,
+                    "Binder Error: a key of type %s cannot look up a map of type %s",
+                    ko_sql_dtype_name(&k->type, kn), ko_sql_dtype_name(&m->type, mn));
+    }
     ko_status st = cast_to(b, &k, &kt, false);
     ko_sql_resolved *rf = ko_arena_calloc(b->a, 1, sizeof *rf);
     ko_bexpr *e = st == KO_OK && rf ? bx_new(b, BX_FUNC, vt, 2) : NULL;

@@ -93,6 +93,8 @@ struct ko_estate {
     ko_vec **argv;     /* FUNC: argument vectors of the current batch */
     uint32_t *sel_buf; /* CASE / AND / OR scratch selections */
     uint8_t *bool_buf;
+    const struct ko_sql_like *like; /* LIKE: its constant pattern, compiled once */
+    ko_arena like_arena;
 };
 
 typedef struct ko_qctx ko_qctx;
@@ -256,10 +258,23 @@ struct ko_qctx {
     _Atomic uint64_t files, files_skipped, rgs, rgs_skipped, pages_rows_skipped;
     _Atomic uint64_t rows_read, bytes_read, bytes_total;
     _Atomic uint64_t pages, pages_skipped; /* of projected columns in kept row groups */
+    /* dictionary filters (scan_pred.c): rows kept or dropped by their
+     * dictionary code, dictionary entries the conjuncts were evaluated on */
+    _Atomic uint64_t dict_rows, dict_entries;
     bool analyze;
+    /* Parallel workers (exec.c) run on a copy of the statement's context
+     * with its own error slot: `parent` is the statement's (NULL in it);
+     * `order` is the morsel the worker is on.  The failure of the lowest
+     * morsel wins (fail_order), so the error reported does not depend on
+     * thread timing; workers on later morsels stop at their next check. */
+    ko_qctx *parent;
+    size_t order;
+    _Atomic size_t fail_order;
 };
 
 bool ko_sql_session_cancelled_(ko_sql_session *s);
+/* Reports a planned table scan to the session's ko_sql_session_on_read. */
+void ko_sql_note_read_(ko_sql_session *s, const char *table, int64_t snapshot_id);
 
 /* Checks cancellation and the deadline: KO_ERR_TIMEOUT / cancelled. */
 ko_status ko_qctx_check(ko_qctx *q);
@@ -269,6 +284,9 @@ ko_status ko_qctx_mem(ko_qctx *q, size_t add, const char *what);
 void ko_qctx_mem_release(ko_qctx *q, size_t n);
 /* Records a worker's error (first wins). */
 void ko_qctx_fail(ko_qctx *q, const ko_err *err);
+/* Records the error of the worker context w (a copy made by exec.c) at
+ * morsel `order`: the lowest order wins. */
+void ko_qctx_fail_at(ko_qctx *q, const ko_err *err, size_t order);
 
 /* Runs a plan; results go to sink (NULL: discarded). */
 typedef ko_status (*ko_batch_sink)(void *ctx, const ko_batch *b, ko_err *err);
@@ -287,6 +305,58 @@ void ko_scan_close(ko_scan_run *r);
 /* The Iceberg predicate of the scan's pushed filter for file pruning
  * (scan_pred.c): what can be expressed of it, NULL for none. */
 const ko_ice_pred *ko_scan_ice_pred(ko_arena *arena, const ko_scan_spec *spec);
+/* Dictionary filters (scan_pred.c).  The pushed filter's top-level
+ * conjuncts that read one column and are built only of comparisons, IN,
+ * LIKE, IS [NOT] NULL, IS [NOT] DISTINCT FROM, AND / OR / NOT and constants
+ * ("dictionary-safe": they cannot fail) are evaluated once per entry of a
+ * dictionary-encoded column chunk (and once for NULL); the rows are then
+ * kept by their code.  A column is read as codes only when every conjunct
+ * reading it is dictionary-safe and every data page of its chunk is
+ * dictionary-encoded; its values are materialised from the dictionary for
+ * the rows only when some row of the morsel survives. */
+typedef struct ko_dict_plan {
+    const ko_bexpr **conj; /* the filter's top-level conjuncts */
+    size_t n_conj;
+    int *conj_col;  /* per conjunct: its one column when dictionary-safe, else -1 */
+    bool *col_dict; /* per column: may be read as codes */
+    size_t n_cols;
+    bool any;
+} ko_dict_plan;
+typedef struct ko_dict_key {
+    const void *file, *data; /* reader, dictionary bytes */
+    uint64_t rg;
+    size_t n;
+} ko_dict_key;
+typedef struct ko_dict_state ko_dict_state;
+ko_status ko_dict_plan_make(ko_arena *arena, const ko_bexpr *filter, size_t n_cols,
+                            ko_dict_plan *out);
+ko_dict_state *ko_dict_state_new(const ko_dict_plan *p, const ko_sql_dtype *types);
+void ko_dict_state_free(ko_dict_state *s);
+/* A new morsel: no column is coded yet. */
+void ko_dict_begin(ko_dict_state *s);
+/* Whether column c's dictionary `key` is the one loaded. */
+bool ko_dict_has(const ko_dict_state *s, size_t c, const ko_dict_key *key);
+/* Loads column c's dictionary: n slots of the column's engine type; its
+ * conjuncts are evaluated on every entry and on NULL. */
+ko_status ko_dict_load(ko_qctx *q, ko_dict_state *s, size_t c, const ko_dict_key *key,
+                       const uint8_t *slots, size_t n);
+/* Column c of the morsel is coded: codes of the non-null values, def
+ * levels (NULL when max_def is 0) for its `rows` rows. */
+ko_status ko_dict_rows(ko_qctx *q, ko_dict_state *s, size_t c, const uint32_t *codes,
+                       const int16_t *def, int16_t max_def, size_t rows);
+/* The filter over batch b, rows [from, from + b->n) of the morsel: coded
+ * columns by code, then the other conjuncts; sel/n_sel receive the
+ * surviving batch rows. */
+ko_status ko_dict_filter(ko_qctx *q, ko_dict_state *s, const ko_batch *b, size_t from,
+                         uint32_t *sel, size_t *n_sel);
+/* The slots of coded column c for the morsel's rows: the values of the
+ * rows that survived the filter (per batch of KO_SQL_BATCH rows, n_sel[b]
+ * rows listed at sels + b * KO_SQL_BATCH), zero slots for the others. */
+const uint8_t *ko_dict_slots(ko_qctx *q, ko_dict_state *s, size_t c, size_t rows,
+                             const uint32_t *sels, const size_t *n_sel);
+/* Whether column c is coded in the current morsel. */
+bool ko_dict_coded(const ko_dict_state *s, size_t c);
+
 /* A worker's reading state, reused from morsel to morsel (one per thread;
  * freed before the scan is closed). */
 typedef struct ko_scan_worker ko_scan_worker;

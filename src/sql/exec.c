@@ -31,9 +31,18 @@ ko_status ko_sort_rowset(ko_qctx *q, ko_rowset *rs, const ko_sort_key *keys, siz
 
 /* ------------------------------------------------------------ qctx */
 
+/* The statement's context of q (q itself, or the one a worker copied). */
+static ko_qctx *qroot(ko_qctx *q)
+{
+    return q->parent ? q->parent : q;
+}
+
 ko_status ko_qctx_check(ko_qctx *q)
 {
-    if (q->failed)
+    ko_qctx *root = qroot(q);
+    /* a worker on a morsel before the failed one finishes it: its error,
+     * if any, would win (and would be the one a serial run reports) */
+    if (root->failed && (q == root || q->order > root->fail_order))
         return KO_ERR_INTERNAL;
     if (q->sess && ko_sql_session_cancelled_(q->sess))
         return ko_err_set(q->err, KO_ERR_TIMEOUT, "query cancelled");
@@ -46,7 +55,7 @@ ko_status ko_qctx_check(ko_qctx *q)
 
 ko_status ko_qctx_mem(ko_qctx *q, size_t add, const char *what)
 {
-    size_t now = atomic_fetch_add(&q->mem_used, add) + add;
+    size_t now = atomic_fetch_add(&qroot(q)->mem_used, add) + add;
     if (q->mem_limit && now > q->mem_limit)
         return ko_err_set(q->err, KO_ERR_NOMEM,
                           "query needs more than %.1f GiB in %s; raise --memory-limit",
@@ -56,17 +65,24 @@ ko_status ko_qctx_mem(ko_qctx *q, size_t add, const char *what)
 
 void ko_qctx_mem_release(ko_qctx *q, size_t n)
 {
-    atomic_fetch_sub(&q->mem_used, n);
+    atomic_fetch_sub(&qroot(q)->mem_used, n);
+}
+
+void ko_qctx_fail_at(ko_qctx *q, const ko_err *err, size_t order)
+{
+    q = qroot(q);
+    pthread_mutex_lock(&q->lock);
+    if (!q->failed || order < q->fail_order) {
+        q->first_err = *err;
+        q->fail_order = order;
+        q->failed = true;
+    }
+    pthread_mutex_unlock(&q->lock);
 }
 
 void ko_qctx_fail(ko_qctx *q, const ko_err *err)
 {
-    pthread_mutex_lock(&q->lock);
-    if (!q->failed) {
-        q->first_err = *err;
-        q->failed = true;
-    }
-    pthread_mutex_unlock(&q->lock);
+    ko_qctx_fail_at(q, err, SIZE_MAX);
 }
 
 /* ---------------------------------------------------------- rowsets */
@@ -318,31 +334,82 @@ typedef struct wlocal {
     worker_ctx *w;
     chain ch;
     void *sl;
+    ko_qctx *q; /* the worker's context (its own error slot) */
 } wlocal;
 
 static ko_status wl_push(void *ctx, const ko_batch *b)
 {
     wlocal *l = ctx;
-    ko_status st = ko_qctx_check(l->w->q);
+    ko_status st = ko_qctx_check(l->q);
     return st == KO_OK ? l->w->sink->push(l->sl, b) : st;
 }
 
 static ko_status wl_batch(void *ctx, const ko_batch *b)
 {
     wlocal *l = ctx;
-    return chain_run(l->w->q, &l->ch, 0, b, wl_push, l);
+    return chain_run(l->q, &l->ch, 0, b, wl_push, l);
 }
 
+/* A worker's copy of the statement's context: its own error slot and
+ * statistics (added back by worker_done); shared state through parent. */
+static void worker_ctx_init(ko_qctx *wq, ko_qctx *q, ko_err *err)
+{
+    *wq = *q;
+    wq->err = err;
+    wq->parent = q;
+    wq->order = 0;
+    wq->files = wq->files_skipped = wq->rgs = wq->rgs_skipped = wq->pages_rows_skipped = 0;
+    wq->rows_read = wq->bytes_read = wq->bytes_total = wq->pages = wq->pages_skipped = 0;
+    wq->dict_rows = wq->dict_entries = 0;
+}
+
+static void worker_done(ko_qctx *q, const ko_qctx *wq)
+{
+    q->files += wq->files;
+    q->files_skipped += wq->files_skipped;
+    q->rgs += wq->rgs;
+    q->rgs_skipped += wq->rgs_skipped;
+    q->pages_rows_skipped += wq->pages_rows_skipped;
+    q->rows_read += wq->rows_read;
+    q->bytes_read += wq->bytes_read;
+    q->bytes_total += wq->bytes_total;
+    q->pages += wq->pages;
+    q->pages_skipped += wq->pages_skipped;
+    q->dict_rows += wq->dict_rows;
+    q->dict_entries += wq->dict_entries;
+}
+
+/* Records a worker's failure st at its morsel (wq->order); a stop after
+ * another's failure is none.  Sinks that run under the lock report into
+ * the statement's slot, the rest into the worker's. */
+static void worker_report(ko_qctx *q, const ko_qctx *wq, ko_status st)
+{
+    if (st == KO_OK || (st == KO_ERR_INTERNAL && q->failed && !wq->err->status))
+        return;
+    const ko_err *e = wq->err->status ? wq->err : q->err;
+    ko_err internal = {0};
+    if (!e->status)
+        ko_err_set(&internal, st, "a worker failed (%s)", ko_status_name(st));
+    ko_qctx_fail_at(q, e->status ? e : &internal, wq->order);
+}
+
+/* First error wins: each worker runs on its own context (worker_ctx_init),
+ * so messages never mix; a failure is recorded with the morsel it
+ * happened on and the lowest morsel's error is the statement's
+ * (ko_qctx_fail_at), whatever the timing.  Workers on later morsels stop
+ * at their next check (ko_qctx_check, between batches), and none takes a
+ * new morsel.  A stop (KO_ERR_INTERNAL after another's failure) is not an
+ * error of its own. */
 static void worker(void *arg, size_t idx)
 {
     (void)idx;
     worker_ctx *w = arg;
     ko_qctx *q = w->q;
-    tls_q = q;
-    wlocal l = {w, {0}, NULL};
     ko_err err = {0};
-    ko_qctx wq = *q; /* per-thread error slot */
-    (void)wq;
+    ko_qctx wq;
+    worker_ctx_init(&wq, q, &err);
+    tls_q = &wq;
+    wlocal l = {w, {0}, NULL, &wq};
     ko_status st = chain_init(&l.ch, w->ops, w->n_ops);
     l.sl = st == KO_OK ? w->sink->local_new(w->sink->g) : NULL;
     ko_scan_worker *sw = st == KO_OK ? ko_scan_worker_new(w->scan) : NULL;
@@ -352,18 +419,19 @@ static void worker(void *arg, size_t idx)
         size_t m = atomic_fetch_add(&w->next, 1);
         if (m >= ko_scan_morsels(w->scan))
             break;
-        st = ko_scan_morsel_w(q, w->scan, sw, m, wl_batch, &l);
+        wq.order = m;
+        st = ko_scan_morsel_w(&wq, w->scan, sw, m, wl_batch, &l);
     }
     ko_scan_worker_free(w->scan, sw);
-    if (st == KO_OK && l.sl) {
+    if (st == KO_OK && l.sl && !q->failed) {
+        wq.order = SIZE_MAX;
         pthread_mutex_lock(&q->lock);
         st = w->sink->combine(w->sink->g, l.sl);
         pthread_mutex_unlock(&q->lock);
     }
-    if (st != KO_OK && st != KO_ERR_INTERNAL)
-        ko_qctx_fail(q, q->err->status ? q->err : &err);
-    else if (st == KO_ERR_INTERNAL && !q->failed)
-        ko_qctx_fail(q, q->err);
+    worker_report(q, &wq, st);
+    worker_done(q, &wq);
+    tls_q = q;
     if (l.sl)
         w->sink->local_free(l.sl);
     chain_free(&l.ch);
@@ -400,7 +468,7 @@ static ko_status tail_push(void *ctx, const ko_batch *b)
 static ko_status run_tail(ko_qctx *q, ko_pnode **ops, size_t n_ops, size_t i, const sink_if *sink)
 {
     worker_ctx w = {.q = q, .ops = ops + i + 1, .n_ops = n_ops - i - 1, .sink = sink};
-    wlocal l = {&w, {0}, NULL};
+    wlocal l = {&w, {0}, NULL, q};
     void *jl = ko_join_local_new(ops[i]);
     ko_status st = chain_init(&l.ch, w.ops, w.n_ops);
     l.sl = st == KO_OK ? sink->local_new(sink->g) : NULL;
@@ -616,7 +684,7 @@ static ko_status run_rowset(ko_qctx *q, const ko_rowset *rs, ko_pnode **ops, siz
                             const sink_if *sink)
 {
     worker_ctx w = {.q = q, .ops = ops, .n_ops = n_ops, .sink = sink};
-    wlocal l = {&w, {0}, NULL};
+    wlocal l = {&w, {0}, NULL, q};
     ko_status st = chain_init(&l.ch, ops, n_ops);
     l.sl = st == KO_OK ? sink->local_new(sink->g) : NULL;
     if (st != KO_OK || !l.sl)

@@ -21,6 +21,7 @@
  * and fails with DuckDB's message ("Overflow in addition of INT32 ...").
  */
 #include "sql/engine.h"
+#include "sql/func_like.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ void ko_estate_free(ko_estate *s)
     free(s->argv);
     free(s->sel_buf);
     free(s->bool_buf);
+    ko_arena_free(&s->like_arena);
     ko_vec_free(s->result);
     free(s);
 }
@@ -965,137 +967,58 @@ static ko_status eval_in(ko_qctx *q, ko_estate *s, const ko_batch *in, const uin
 
 /* ---------------------------------------------------------------- LIKE */
 
-static int fold(int c, bool icase)
+/* Whether the pattern (and escape) of a LIKE are constants of the
+ * expression, so that they compile once per state. */
+static bool like_fixed(const ko_estate *s)
 {
-    return icase && c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* SQL LIKE with % and _ (and an escape character, -1 for none); iterative
- * with one backtrack point, linear for patterns without escapes. */
-static bool like_match(const char *s, size_t ns, const char *p, size_t np, bool icase, int esc)
-{
-    size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
-    while (si < ns) {
-        if (pi < np && esc >= 0 && p[pi] == esc && pi + 1 < np) {
-            if (fold((unsigned char)p[pi + 1], icase) == fold((unsigned char)s[si], icase)) {
-                pi += 2;
-                si++;
-                continue;
-            }
-        } else if (pi < np && p[pi] == '%') {
-            star_p = ++pi;
-            star_s = si;
-            continue;
-        } else if (pi < np && (p[pi] == '_' || fold((unsigned char)p[pi], icase) ==
-                                                   fold((unsigned char)s[si], icase))) {
-            if (p[pi] == '_')
-                while (si + 1 < ns && ((unsigned char)s[si + 1] & 0xC0) == 0x80)
-                    si++;
-            pi++;
-            si++;
-            continue;
-        }
-        if (star_p == (size_t)-1)
+    const ko_bexpr *e = s->e;
+    for (size_t k = 1; k < e->n_args; k++)
+        if (e->args[k]->kind != BX_CONST || !ko_vec_valid(s->argv[k], 0))
             return false;
-        pi = star_p;
-        si = ++star_s;
-    }
-    while (pi < np && p[pi] == '%')
-        pi++;
-    return pi == np;
-}
-
-/* A constant LIKE pattern without '_' or an escape, case-sensitive: its
- * literal pieces between '%'s, found in order. */
-enum { LIKE_MAX_PIECES = 16 };
-
-typedef struct like_pieces {
-    const char *p[LIKE_MAX_PIECES];
-    size_t len[LIKE_MAX_PIECES];
-    size_t n;
-    bool open_start, open_end; /* a '%' first / last */
-} like_pieces;
-
-static bool like_split(const char *p, size_t np, like_pieces *lp)
-{
-    if (memchr(p, '_', np))
-        return false;
-    lp->n = 0;
-    lp->open_start = np > 0 && p[0] == '%';
-    lp->open_end = np > 0 && p[np - 1] == '%';
-    for (size_t i = 0; i < np;) {
-        size_t j = i;
-        while (j < np && p[j] != '%')
-            j++;
-        if (j > i) {
-            if (lp->n == LIKE_MAX_PIECES)
-                return false;
-            lp->p[lp->n] = p + i;
-            lp->len[lp->n++] = j - i;
-        }
-        i = j + 1;
-    }
     return true;
 }
 
-/* The first occurrence of p (np > 0 bytes) in s: memchr for its first
- * byte, then memcmp (glibc's memmem costs more on short strings). */
-static const char *find_piece(const char *s, size_t ns, const char *p, size_t np)
+static ko_sql_str like_arg(const ko_estate *s, size_t k, size_t i)
 {
-    const char *end = s + ns;
-    while ((size_t)(end - s) >= np) {
-        const char *f = memchr(s, (unsigned char)p[0], (size_t)(end - s) - np + 1);
-        if (!f)
-            return NULL;
-        if (memcmp(f + 1, p + 1, np - 1) == 0)
-            return f;
-        s = f + 1;
-    }
-    return NULL;
+    if (k >= s->n_kids)
+        return (ko_sql_str){NULL, 0, 0};
+    const ko_vec *v = s->argv[k];
+    ko_sql_str r = KO_VEC_DATA(v, const ko_sql_str)[ko_vec_idx(v, i)];
+    if (!r.ptr)
+        r.ptr = "";
+    return r;
 }
 
-static bool like_pieces_match(const like_pieces *lp, const char *s, size_t ns)
+static bool like_live(const ko_estate *s, size_t i)
 {
-    size_t pos = 0, n = lp->n;
-    if (n == 0)
-        return lp->open_start || ns == 0;
-    if (!lp->open_start) {
-        if (ns < lp->len[0] || memcmp(s, lp->p[0], lp->len[0]) != 0)
+    for (size_t k = 0; k < s->n_kids; k++)
+        if (!ko_vec_valid(s->argv[k], i))
             return false;
-        pos = lp->len[0];
-    }
-    size_t last = lp->open_end ? n : n - 1;
-    for (size_t k = lp->open_start ? 0 : 1; k < last; k++) {
-        const char *f = find_piece(s + pos, ns - pos, lp->p[k], lp->len[k]);
-        if (!f)
-            return false;
-        pos = (size_t)(f - s) + lp->len[k];
-    }
-    if (lp->open_end || (n == 1 && !lp->open_start))
-        return lp->open_end || pos == ns;
-    size_t l = lp->len[n - 1];
-    return ns - pos >= l && memcmp(s + ns - l, lp->p[n - 1], l) == 0;
+    return true;
 }
 
-/* LIKE of a column against a constant simple pattern; false when the
- * pattern is not simple (then the general matcher runs). */
-static bool like_fast(const ko_estate *s, const uint32_t *sel, size_t n_sel, size_t n)
+/* Row by row, for patterns that are not constant (func_like.c matches
+ * without compiling, and rejects a bad escape). */
+static ko_status like_rows(ko_qctx *q, ko_estate *s, const uint32_t *sel, size_t n_sel, size_t n)
 {
-    const ko_vec *a = s->argv[0], *b = s->argv[1];
-    if (s->n_kids > 2 || s->e->icase || !b->is_const || a->is_const || !ko_vec_valid(b, 0))
-        return false;
-    const ko_sql_str *pat = KO_VEC_DATA(b, const ko_sql_str);
-    like_pieces lp;
-    if (!like_split(pat->ptr ? pat->ptr : "", pat->len, &lp))
-        return false;
-    const ko_sql_str *x = KO_VEC_DATA(a, const ko_sql_str);
     uint8_t *o = s->result->data;
-    bool neg = s->e->negated;
-    KO_SQL_LOOP(i, sel, n_sel, n,
-                { o[i] = like_pieces_match(&lp, x[i].ptr ? x[i].ptr : "", x[i].len) != neg; });
-    return true;
+    bool neg = s->e->negated, icase = s->e->icase;
+    KO_SQL_LOOP(i, sel, n_sel, n, {
+        if (!like_live(s, i))
+            continue;
+        ko_sql_str v = like_arg(s, 0, i), p = like_arg(s, 1, i), e = like_arg(s, 2, i);
+        bool m = false;
+        ko_status st = ko_sql_like_match(v.ptr, v.len, p.ptr, p.len, s->n_kids > 2 ? e.ptr : NULL,
+                                         e.len, icase, &m, q->err);
+        if (st != KO_OK)
+            return st;
+        o[i] = m != neg;
+    });
+    return KO_OK;
 }
 
+/* [NOT] [I]LIKE: the matcher of func_like.c (Unicode case folding for
+ * ILIKE, `_` one character), the pattern compiled once when constant. */
 static ko_status eval_like(ko_qctx *q, ko_estate *s, const ko_batch *in, const uint32_t *sel,
                            size_t n_sel, ko_vec **out)
 {
@@ -1108,25 +1031,26 @@ static ko_status eval_like(ko_qctx *q, ko_estate *s, const ko_batch *in, const u
         st = merge_validity(s->result, s->argv, s->n_kids, n);
     if (st != KO_OK)
         return st;
-    if (!ac && like_fast(s, sel, n_sel, n)) {
-        finish_const(s, ac);
-        *out = s->result;
-        return KO_OK;
+    const uint32_t *rows = ac ? NULL : sel;
+    if (!like_fixed(s)) {
+        st = like_rows(q, s, rows, n_sel, n);
+    } else {
+        ko_sql_str p = like_arg(s, 1, 0), e = like_arg(s, 2, 0);
+        if (!s->like)
+            st = ko_sql_like_compile(p.ptr, p.len, s->n_kids > 2 ? e.ptr : NULL, e.len, s->e->icase,
+                                     &s->like_arena, &s->like, q->err);
+        const ko_vec *a = s->argv[0];
+        const ko_sql_str *x = KO_VEC_DATA(a, const ko_sql_str);
+        uint8_t *o = s->result->data;
+        bool neg = s->e->negated;
+        if (st == KO_OK)
+            KO_SQL_LOOP(i, rows, n_sel, n, {
+                const ko_sql_str *v = &x[ko_vec_idx(a, i)];
+                o[i] = ko_sql_like_exec(s->like, v->ptr ? v->ptr : "", v->len) != neg;
+            });
     }
-    const ko_vec *a = s->argv[0], *b = s->argv[1];
-    const ko_vec *e = s->n_kids > 2 ? s->argv[2] : NULL;
-    const ko_sql_str *x = KO_VEC_DATA(a, const ko_sql_str), *y = KO_VEC_DATA(b, const ko_sql_str);
-    uint8_t *o = s->result->data;
-    bool neg = s->e->negated, icase = s->e->icase;
-    KO_SQL_LOOP(i, ac ? NULL : sel, n_sel, n, {
-        const ko_sql_str *v = &x[ko_vec_idx(a, i)], *p = &y[ko_vec_idx(b, i)];
-        int esc = -1;
-        if (e) {
-            const ko_sql_str *es = &KO_VEC_DATA(e, const ko_sql_str)[ko_vec_idx(e, i)];
-            esc = es->len ? (unsigned char)es->ptr[0] : -1;
-        }
-        o[i] = like_match(v->ptr, v->len, p->ptr, p->len, icase, esc) != neg;
-    });
+    if (st != KO_OK)
+        return st;
     finish_const(s, ac);
     *out = s->result;
     return KO_OK;
@@ -1350,6 +1274,11 @@ static ko_status eval_field(ko_qctx *q, ko_estate *s, const ko_batch *in, const 
         else
             ko_vec_set_null_fast(r, i);
     });
+    /* a nested field: list slots point into f's elements, struct fields
+     * sit at the same rows: r borrows f's children */
+    for (uint32_t k = 0; k < r->n_children && k < f->n_children; k++)
+        ko_vec_reference(r->children[k], f->children[k]);
+    r->child_len = f->child_len;
     finish_const(s, ac);
     *out = r;
     return KO_OK;

@@ -9,14 +9,26 @@
  * for a single integer key the key itself in a flat array, so a probe
  * costs no vector calls).  Rows with a NULL key are left out (they can
  * never match) unless the key is null-safe.  The table, the rows and the
- * key vectors are counted against the query's memory limit.  The
- * smallest and largest key become a dynamic filter: `key BETWEEN min AND
- * max` is added to the probe side's table scan before it opens, so Iceberg
- * and Parquet prune the files, row groups and pages that cannot match.
+ * key vectors are counted against the query's memory limit.  Rows are
+ * linked in groups whose bucket heads are prefetched first (one thread
+ * links with plain stores, several with compare-and-swap).
+ *
+ * Dynamic filters.  Once built, the table filters the probe side's table
+ * scan before it opens (the probe key followed down the probe chain,
+ * through other joins and an aggregate's group keys): `key BETWEEN min
+ * AND max`, so Iceberg and Parquet prune files, row groups and pages, and
+ * a semi-join filter that drops rows whose key cannot match - the set of
+ * an integer key's values (a bitmap over a narrow range, else a small
+ * open-addressing set) for a small build side, or membership of the keys'
+ * hash in the table below an aggregate (a decorrelated subquery then
+ * aggregates only the keys asked for).  Sideways, a set filter already on
+ * a probe key's scan column also filters the build side's scan while it
+ * is collected.  Filters are restored when the join is released.
  *
  * Probe.  Every worker has its own state (key and residual evaluators,
  * output vectors).  For each batch of the probe side it evaluates the keys,
- * walks the chains and collects (probe row, build row) pairs.  A block of
+ * hashes them and prefetches their buckets in groups (probe_keyed), walks
+ * the chains and collects (probe row, build row) pairs.  A block of
  * pairs in which every probe row appears once (a foreign key meeting a
  * unique key) keeps the probe columns as they are, under a selection, and
  * gathers only the build columns; otherwise both sides are gathered
@@ -27,7 +39,9 @@
  * rest afterwards; joins that preserve the build side mark its rows
  * (relaxed atomic byte stores) and emit them in a tail pass once every
  * worker is done (ko_join_tail, run by exec.c).  The table itself is
- * read-only while probing, so workers share it without locks.
+ * read-only while probing, so workers share it without locks.  Output
+ * columns nothing above reads (j->unused, from plan_prune.c) are not
+ * gathered: they stay a constant NULL.
  */
 #include "sql/join.h"
 
@@ -50,6 +64,7 @@ struct ko_join_ht {
     size_t mem;
     /* one integer key: its values in a flat array (no vector calls) */
     bool ikey;
+    bool int_keys; /* every key an integer on both sides */
     int64_t *kval;
     /* dynamic filter: the smallest and largest build key */
     bool has_range;
@@ -57,6 +72,13 @@ struct ko_join_ht {
     ko_bexpr *saved_filter; /* the probe scan's filter before it */
     ko_scan_spec *probe_scan;
     ko_vec *bounds[2];
+    /* semi-join filter: the values of one integer key (open addressing) */
+    int64_t *set_v;
+    uint8_t *set_full;
+    uint64_t set_mask;
+    uint64_t *set_bits; /* or a bitmap over [set_lo, set_lo + set_span] */
+    int64_t set_lo;
+    uint64_t set_span;
 };
 
 bool ko_join_streams(const ko_pnode *node)
@@ -111,6 +133,19 @@ static bool keys_equal(ko_vec **a, size_t ra, ko_vec **b, size_t rb, size_t n_ke
     return true;
 }
 
+static int64_t ival(const ko_vec *v, size_t row);
+
+/* keys_equal for keys that are all integers (ht->int_keys). */
+static bool keys_equal_int(ko_vec **a, size_t ra, ko_vec **b, size_t rb, size_t n_keys)
+{
+    for (size_t k = 0; k < n_keys; k++) {
+        bool va = ko_vec_valid(a[k], ra), vb = ko_vec_valid(b[k], rb);
+        if (va != vb || (va && ival(a[k], ra) != ival(b[k], rb)))
+            return false;
+    }
+    return true;
+}
+
 /* Whether a key type is read as int64 on the fast path. */
 static bool int_phys(const ko_sql_dtype *t)
 {
@@ -154,6 +189,9 @@ static void ht_free(ko_join_ht *ht, size_t n_keys)
     free(ht->heads);
     free(ht->matched);
     free(ht->kval);
+    free(ht->set_v);
+    free(ht->set_full);
+    free(ht->set_bits);
     ko_vec_free(ht->bounds[0]);
     ko_vec_free(ht->bounds[1]);
     ko_rowset_free(&ht->rows);
@@ -265,13 +303,51 @@ static void range_add(const ko_join_ht *ht, krange *k, uint32_t id)
         k->hi = id;
 }
 
-/* Threads the rows of batch bi (row ids from first) into the table; the
- * bucket heads are swapped atomically, so batches insert in parallel. */
+/* range_add for an integer key: compares the flat key values. */
+static void range_add_int(const ko_join_ht *ht, krange *k, uint32_t id)
+{
+    if (!k->has) {
+        k->lo = k->hi = id;
+        k->has = true;
+        return;
+    }
+    if (ht->kval[id] < ht->kval[k->lo])
+        k->lo = id;
+    if (ht->kval[id] > ht->kval[k->hi])
+        k->hi = id;
+}
+
+/* Links rows into their chains (their hashes set, their heads
+ * prefetched); shared: other threads insert too (compare-and-swap). */
+static void ht_link(ko_join_ht *ht, const uint32_t *ids, size_t n, bool shared)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = ids[i];
+        uint32_t *head = &ht->heads[ht->hash[id] & ht->mask];
+        if (!shared) {
+            ht->next[id] = *head;
+            *head = id;
+            continue;
+        }
+        uint32_t old = __atomic_load_n(head, __ATOMIC_RELAXED);
+        do
+            ht->next[id] = old;
+        while (
+            !__atomic_compare_exchange_n(head, &old, id, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    }
+}
+
+enum { LINK_GROUP = 256 };
+
+/* Threads the rows of batch bi (row ids from first) into the table, in
+ * groups whose bucket heads are prefetched before they are linked. */
 static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, size_t first,
-                            krange *kr)
+                            krange *kr, bool shared)
 {
     const ko_batch *b = &ht->rows.batches[bi];
     ko_vec **kv = ht->keys[bi];
+    uint32_t ids[LINK_GROUP];
+    size_t n = 0;
     for (size_t r = 0; r < b->n; r++) {
         size_t id = first + r;
         ht->rb[id] = (uint32_t)bi;
@@ -283,21 +359,23 @@ static void ht_insert_batch(const ko_join_spec *j, ko_join_ht *ht, size_t bi, si
         if (ht->ikey && ko_vec_valid(kv[0], r)) {
             ht->kval[id] = ival(kv[0], r);
             h = mix64((uint64_t)ht->kval[id]);
+            range_add_int(ht, kr, (uint32_t)id);
         } else if (!key_hash(kv, j->null_eq, j->n_keys, r, &h)) {
             if (j->null_aware && !ko_vec_valid(kv[0], r))
                 __atomic_store_n(&ht->has_null_key, true, __ATOMIC_RELAXED);
             continue;
-        }
-        if (j->n_keys == 1 && ko_vec_valid(kv[0], r))
+        } else if (j->n_keys == 1 && ko_vec_valid(kv[0], r)) {
             range_add(ht, kr, (uint32_t)id);
+        }
         ht->hash[id] = h;
-        uint32_t *head = &ht->heads[h & ht->mask];
-        uint32_t old = __atomic_load_n(head, __ATOMIC_RELAXED);
-        do
-            ht->next[id] = old;
-        while (!__atomic_compare_exchange_n(head, &old, (uint32_t)id, true, __ATOMIC_RELAXED,
-                                            __ATOMIC_RELAXED));
+        __builtin_prefetch(&ht->heads[h & ht->mask], 1);
+        ids[n++] = (uint32_t)id;
+        if (n == LINK_GROUP) {
+            ht_link(ht, ids, n, shared);
+            n = 0;
+        }
     }
+    ht_link(ht, ids, n, shared);
 }
 
 /* ---------------------------------------------------------- parallel build */
@@ -308,6 +386,7 @@ typedef struct bctx {
     ko_join_ht *ht;
     size_t *first; /* per batch: its first row id */
     krange *kr;    /* per batch */
+    bool shared;   /* several threads insert */
     _Atomic size_t next;
 } bctx;
 
@@ -328,7 +407,7 @@ static void build_worker(void *arg, size_t w)
             break;
         st = build_keys(c->q, j, c->ht, bi, es);
         if (st == KO_OK)
-            ht_insert_batch(j, c->ht, bi, c->first[bi], &c->kr[bi]);
+            ht_insert_batch(j, c->ht, bi, c->first[bi], &c->kr[bi], c->shared);
     }
     if (st != KO_OK)
         ko_qctx_fail(c->q, c->q->err);
@@ -357,6 +436,7 @@ static ko_status build_all(ko_qctx *q, const ko_join_spec *j, ko_join_ht *ht)
     ko_pool *pool = NULL;
     if (nt > 1 && ht->n >= 65536 && ko_pool_create((int)nt - 1, &pool, q->err) != KO_OK)
         pool = NULL;
+    c.shared = pool != NULL;
     ko_pool_for(pool, pool ? nt : 1, build_worker, &c);
     ko_pool_destroy(pool);
     krange all = {0};
@@ -378,8 +458,12 @@ static ko_status build_all(ko_qctx *q, const ko_join_spec *j, ko_join_ht *ht)
 
 /* ------------------------------------------------------- dynamic filter */
 
-/* The scan column the probe key reads, following the probe chain. */
-static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
+/* The scan column the probe key reads, following the probe chain (and
+ * through an aggregate's group keys: a group whose key cannot match
+ * comes only from input rows whose key cannot); *deep when the path
+ * crosses an aggregate or another join, so that a filter at the scan
+ * saves work the join itself cannot. */
+static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out, int *deep)
 {
     while (n) {
         if (n->kind == PN_SCAN) {
@@ -391,6 +475,11 @@ static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
             if (e->kind != BX_COL || e->op != 0)
                 return NULL;
             col = e->col;
+        } else if (n->kind == PN_AGG) {
+            if (col < 0 || (size_t)col >= n->n_groups)
+                return NULL;
+            col = n->group_cols[col];
+            *deep |= 2;
         } else if (ko_join_streams(n)) {
             const ko_join_spec *j = n->join;
             int nb = (int)n->kids[1]->n_cols;
@@ -400,6 +489,7 @@ static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
                 col -= nb;
             if (col < 0 || col >= (int)n->kids[0]->n_cols)
                 return NULL;
+            *deep |= 1;
         } else if (n->kind != PN_FILTER) {
             return NULL;
         }
@@ -408,15 +498,22 @@ static ko_scan_spec *probe_column(ko_pnode *n, int col, int *out)
     return NULL;
 }
 
-static ko_bexpr *dyn_cmp(ko_qctx *q, int op, int col, ko_vec *v)
+static ko_bexpr *dyn_col(ko_qctx *q, int col, const ko_sql_dtype *t)
 {
     ko_bexpr *c = ko_arena_calloc(q->arena, 1, sizeof *c);
+    if (c)
+        *c = (ko_bexpr){.kind = BX_COL, .type = *t, .col = col};
+    return c;
+}
+
+static ko_bexpr *dyn_cmp(ko_qctx *q, int op, int col, ko_vec *v)
+{
+    ko_bexpr *c = dyn_col(q, col, &v->type);
     ko_bexpr *k = ko_arena_calloc(q->arena, 1, sizeof *k);
     ko_bexpr *e = ko_arena_calloc(q->arena, 1, sizeof *e);
     ko_bexpr **args = ko_arena_calloc(q->arena, 2, sizeof(ko_bexpr *));
     if (!c || !k || !e || !args)
         return NULL;
-    *c = (ko_bexpr){.kind = BX_COL, .type = v->type, .col = col};
     *k = (ko_bexpr){.kind = BX_CONST, .type = v->type, .value = v};
     *e = (ko_bexpr){.kind = BX_CMP, .type = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN), .op = op};
     args[0] = c;
@@ -440,38 +537,290 @@ static bool make_bounds(ko_join_ht *ht, const ko_sql_dtype *t)
     return true;
 }
 
-/* An inner or semi join: the probe scan only needs keys within the build
- * side's [min, max]; added to its filter, it prunes files, row groups and
- * pages of the probe side (restored on release). */
+/* The semi-join filter: whether a probe row's keys hash to a build row's
+ * hash (SF_HASH), or whether one integer key is in the set of the build
+ * side's values of that key (SF_SET: a small open-addressing set, also
+ * when the other keys come from elsewhere).  Exact equality is left to
+ * the join: a false positive only keeps a row the join then drops. */
+enum { SF_HASH, SF_SET };
+enum { SET_MAX_ROWS = 65536 }; /* larger build sides: no set, no filter below joins */
+
+typedef struct semi_state {
+    const ko_join_spec *j;
+    const ko_join_ht *ht;
+    int mode;
+} semi_state;
+
+static bool semi_has(const ko_join_ht *ht, uint64_t h)
+{
+    uint32_t id = ht->heads[h & ht->mask];
+    while (id != NO_ROW && ht->hash[id] != h)
+        id = ht->next[id];
+    return id != NO_ROW;
+}
+
+static bool set_has(const ko_join_ht *ht, int64_t v)
+{
+    if (ht->set_bits) {
+        uint64_t d = (uint64_t)v - (uint64_t)ht->set_lo;
+        return d <= ht->set_span && ((ht->set_bits[d >> 6] >> (d & 63)) & 1);
+    }
+    for (uint64_t i = mix64((uint64_t)v) & ht->set_mask; ht->set_full[i];
+         i = (i + 1) & ht->set_mask)
+        if (ht->set_v[i] == v)
+            return true;
+    return false;
+}
+
+static void set_add(ko_join_ht *ht, int64_t x)
+{
+    if (ht->set_bits) {
+        uint64_t d = (uint64_t)x - (uint64_t)ht->set_lo;
+        ht->set_bits[d >> 6] |= (uint64_t)1 << (d & 63);
+        return;
+    }
+    uint64_t i = mix64((uint64_t)x) & ht->set_mask;
+    while (ht->set_full[i] && ht->set_v[i] != x)
+        i = (i + 1) & ht->set_mask;
+    ht->set_full[i] = 1;
+    ht->set_v[i] = x;
+}
+
+/* The set of the build side's values of integer key k: a bitmap over
+ * [min, max] when that is narrow (at most 2^20 or 16 x the rows), else
+ * open addressing at load factor 1/2. */
+static bool build_set(ko_join_ht *ht, size_t k)
+{
+    bool any = false;
+    int64_t lo = 0, hi = 0;
+    for (size_t id = 0; id < ht->n; id++) {
+        const ko_vec *v = ht->keys[ht->rb[id]][k];
+        if (!v || !ko_vec_valid(v, ht->rr[id]))
+            continue;
+        int64_t x = ival(v, ht->rr[id]);
+        lo = !any || x < lo ? x : lo;
+        hi = !any || x > hi ? x : hi;
+        any = true;
+    }
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    if (span < ((uint64_t)1 << 20) || span / 16 < ht->n) {
+        ht->set_lo = lo;
+        ht->set_span = span;
+        ht->set_bits = calloc(span / 64 + 1, sizeof *ht->set_bits);
+        if (!ht->set_bits)
+            return false;
+    } else {
+        size_t slots = 64;
+        while (slots < ht->n * 2)
+            slots <<= 1;
+        ht->set_v = malloc(slots * sizeof *ht->set_v);
+        ht->set_full = calloc(slots, 1);
+        if (!ht->set_v || !ht->set_full)
+            return false;
+        ht->set_mask = slots - 1;
+    }
+    for (size_t id = 0; id < ht->n; id++) {
+        const ko_vec *v = ht->keys[ht->rb[id]][k];
+        if (v && ko_vec_valid(v, ht->rr[id]))
+            set_add(ht, ival(v, ht->rr[id]));
+    }
+    return true;
+}
+
+/* SF_SET over a plain (no NULLs, not constant) column of width T. */
+#define KO_SET_PROBE(T)                                                              \
+    do {                                                                             \
+        const T *d_ = (const T *)a->data;                                            \
+        KO_SQL_LOOP(i, sel, n_sel, n_rows, { o[i] = set_has(ht, (int64_t)d_[i]); }); \
+    } while (0)
+
+static void set_probe(const ko_join_ht *ht, const ko_vec *a, const uint32_t *sel, size_t n_sel,
+                      size_t n_rows, uint8_t *o)
+{
+    if (!a->validity && !a->is_const) {
+        switch (ko_sql_dtype_phys(&a->type)) {
+        case KO_PHYS_I64:
+            KO_SET_PROBE(int64_t);
+            return;
+        case KO_PHYS_I32:
+            KO_SET_PROBE(int32_t);
+            return;
+        default:
+            break;
+        }
+    }
+    KO_SQL_LOOP(i, sel, n_sel, n_rows, { o[i] = ko_vec_valid(a, i) && set_has(ht, ival(a, i)); });
+}
+
+#undef KO_SET_PROBE
+
+static ko_status semi_fn(const ko_sql_fn_ctx *ctx, ko_vec *const *args, size_t n_args,
+                         const uint32_t *sel, size_t n_sel, size_t n_rows, ko_vec *out)
+{
+    const semi_state *ss = ctx->bind_data;
+    const ko_join_ht *ht = ss->ht;
+    uint8_t *o = out->data;
+    const ko_vec *a = args[0];
+    if (ss->mode == SF_SET) {
+        set_probe(ht, a, sel, n_sel, n_rows, o);
+        return KO_OK;
+    }
+    if (ht->ikey) {
+        KO_SQL_LOOP(i, sel, n_sel, n_rows,
+                    { o[i] = ko_vec_valid(a, i) && semi_has(ht, mix64((uint64_t)ival(a, i))); });
+        return KO_OK;
+    }
+    ko_vec **keys = (ko_vec **)args;
+    KO_SQL_LOOP(i, sel, n_sel, n_rows, {
+        uint64_t h = 0;
+        o[i] = key_hash(keys, ss->j->null_eq, n_args, i, &h) && semi_has(ht, h);
+    });
+    return KO_OK;
+}
+
+static const ko_sql_func semi_func = {
+    .name = "#semi_join_filter",
+    .varargs = KO_SQL_DT_NULL,
+    .ret = KO_SQL_DT_BOOLEAN,
+    .flags = KO_SQL_FN_SPECIAL_NULLS | KO_SQL_FN_VOLATILE,
+    .fn = semi_fn,
+};
+
+/* A semi-join filter over the scan columns cols[0..n). */
+static ko_bexpr *semi_filter(ko_qctx *q, ko_join_spec *j, const ko_scan_spec *sp, const int *cols,
+                             size_t n, int mode)
+{
+    ko_bexpr *e = ko_arena_calloc(q->arena, 1, sizeof *e);
+    ko_bexpr **args = ko_arena_calloc(q->arena, n, sizeof(ko_bexpr *));
+    ko_sql_resolved *rf = ko_arena_calloc(q->arena, 1, sizeof *rf);
+    semi_state *ss = ko_arena_calloc(q->arena, 1, sizeof *ss);
+    if (!e || !args || !rf || !ss)
+        return NULL;
+    for (size_t k = 0; k < n; k++)
+        if (!(args[k] = dyn_col(q, cols[k], &sp->types[cols[k]])))
+            return NULL;
+    ss->j = j;
+    ss->ht = j->ht;
+    ss->mode = mode;
+    rf->fn = &semi_func;
+    rf->ret = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN);
+    rf->bind_data = ss;
+    *e = (ko_bexpr){.kind = BX_FUNC, .type = rf->ret, .fn = rf, .text = semi_func.name};
+    e->args = args;
+    e->n_args = n;
+    return e;
+}
+
+/* The scan probe key k reads (types equal to the build key's), or NULL;
+ * *col its column there. */
+static ko_scan_spec *key_scan(ko_pnode *node, size_t k, int *col, int *deep)
+{
+    const ko_join_spec *j = node->join;
+    if (j->probe_keys[k]->kind != BX_COL || j->null_eq[k])
+        return NULL;
+    ko_sql_dtid id = j->build_keys[k]->type.id;
+    if (ko_sql_dtype_is_nested(id) || id == KO_SQL_DT_FLOAT || id == KO_SQL_DT_DOUBLE)
+        return NULL;
+    ko_scan_spec *s = probe_column(node->kids[0], j->probe_keys[k]->col, col, deep);
+    if (!s || s->fixed_plan || !ko_sql_dtype_equal(&s->types[*col], &j->build_keys[k]->type))
+        return NULL;
+    return s;
+}
+
+/* The scan every probe key reads (NULL unless one); cols[k] its column
+ * for key k. */
+static ko_scan_spec *probe_scan(ko_pnode *node, int *cols, int *deep)
+{
+    ko_scan_spec *sp = NULL;
+    for (size_t k = 0; k < node->join->n_keys; k++) {
+        ko_scan_spec *s = key_scan(node, k, &cols[k], deep);
+        if (!s || (sp && s != sp))
+            return NULL;
+        sp = s;
+    }
+    return sp;
+}
+
+/* Some keys from another input: the first integer key read from a scan
+ * below another join or an aggregate filters by the set of its values
+ * (TPC-H Q5: the suppliers of one region, before lineitem meets orders). */
+static ko_bexpr *subset_filter(ko_qctx *q, ko_pnode *node, ko_scan_spec **sp)
+{
+    ko_join_spec *j = node->join;
+    ko_join_ht *ht = j->ht;
+    if (ht->n > SET_MAX_ROWS)
+        return NULL;
+    for (size_t k = 0; k < j->n_keys; k++) {
+        int col = 0, deep = 0;
+        ko_scan_spec *s = key_scan(node, k, &col, &deep);
+        if (!s || !deep || !int_phys(&j->build_keys[k]->type))
+            continue;
+        if (!build_set(ht, k))
+            return NULL;
+        *sp = s;
+        return semi_filter(q, j, s, &col, 1, SF_SET);
+    }
+    return NULL;
+}
+
+/* The filters one scan reads every probe key from can take: the build
+ * keys' [min, max] (one key) and the semi-join filter: the set of the
+ * keys for one integer key and a small build side (a bitmap or a small
+ * table: cheaper per row than the probe, so worth it even right below the
+ * join, TPC-H Q17's 200 parts against all of lineitem), the hash table
+ * below an aggregate, or below another join for a small build side. */
+static size_t full_filters(ko_qctx *q, ko_pnode *node, ko_scan_spec *sp, const int *cols, int deep,
+                           ko_bexpr **args)
+{
+    ko_join_spec *j = node->join;
+    ko_join_ht *ht = j->ht;
+    size_t n = 0;
+    if (ht->has_range && j->n_keys == 1 && j->build_keys[0]->type.id != KO_SQL_DT_BOOLEAN &&
+        make_bounds(ht, &sp->types[cols[0]])) {
+        args[n] = dyn_cmp(q, OP_GE, cols[0], ht->bounds[0]);
+        args[n + 1] = dyn_cmp(q, OP_LE, cols[0], ht->bounds[1]);
+        n = args[n] && args[n + 1] ? n + 2 : n;
+    }
+    bool small = ht->n <= SET_MAX_ROWS;
+    if (small && j->n_keys == 1 && ht->ikey) {
+        if (build_set(ht, 0) && (args[n] = semi_filter(q, j, sp, cols, 1, SF_SET)))
+            n++;
+    } else if ((deep & 2) || (deep && small)) {
+        if ((args[n] = semi_filter(q, j, sp, cols, j->n_keys, SF_HASH)))
+            n++;
+    }
+    return n;
+}
+
+/* An inner or semi join (the probe side not preserved): filters from its
+ * build side go into the probe side's table scan (deep: 1 when the scan
+ * is below another join, 2 below an aggregate), where they prune files,
+ * row groups and pages (min/max) or drop rows before the work between
+ * the scan and the join (a semi-join reduction: TPC-H Q20 aggregates the
+ * lines of the few part/supplier pairs asked for, not all of them).
+ * Added to the scan's filter, restored on release. */
 static void dynamic_filter(ko_qctx *q, ko_pnode *node)
 {
     ko_join_spec *j = node->join;
     ko_join_ht *ht = j->ht;
-    /* the probe side must not be preserved */
     bool ok = (j->kind == KO_JOIN_MARK && j->want == 1) || j->kind == KO_JOIN_INNER ||
               j->kind == KO_JOIN_BUILD_OUTER || j->kind == KO_JOIN_BUILD_MARK;
-    if (!ht->has_range || j->n_keys != 1 || !ok || j->probe_keys[0]->kind != BX_COL ||
-        j->null_eq[0])
+    int cols[8];
+    int deep = 0;
+    if (!ok || !j->n_keys || j->n_keys > 8 || !ht->n)
         return;
-    ko_sql_dtid id = j->build_keys[0]->type.id;
-    if (ko_sql_dtype_is_nested(id) || id == KO_SQL_DT_FLOAT || id == KO_SQL_DT_DOUBLE ||
-        id == KO_SQL_DT_BOOLEAN)
-        return;
-    int col = 0;
-    ko_scan_spec *sp = probe_column(node->kids[0], j->probe_keys[0]->col, &col);
-    if (!sp || sp->fixed_plan || !ko_sql_dtype_equal(&sp->types[col], &j->build_keys[0]->type))
-        return;
-    if (!make_bounds(ht, &sp->types[col]))
-        return;
-    ko_bexpr *lo = dyn_cmp(q, OP_GE, col, ht->bounds[0]);
-    ko_bexpr *hi = dyn_cmp(q, OP_LE, col, ht->bounds[1]);
+    ko_bexpr **args = ko_arena_calloc(q->arena, 4, sizeof(ko_bexpr *));
     ko_bexpr *and = ko_arena_calloc(q->arena, 1, sizeof *and);
-    ko_bexpr **args = ko_arena_calloc(q->arena, 3, sizeof(ko_bexpr *));
-    if (!lo || !hi || !and || !args)
+    if (!args || !and)
         return;
     size_t n = 0;
-    args[n++] = lo;
-    args[n++] = hi;
+    ko_scan_spec *sp = probe_scan(node, cols, &deep);
+    if (sp)
+        n = full_filters(q, node, sp, cols, deep, args);
+    else if ((args[0] = subset_filter(q, node, &sp)))
+        n = 1;
+    if (!n)
+        return;
     if (sp->filter)
         args[n++] = sp->filter;
     *and = (ko_bexpr){.kind = BX_AND, .type = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN)};
@@ -483,6 +832,65 @@ static void dynamic_filter(ko_qctx *q, ko_pnode *node)
     sp->ice_pred = NULL; /* derived again with the new bounds */
 }
 
+/* The set filter a join below put on scan column col (NULL: none). */
+static const semi_state *scan_set(const ko_bexpr *e, int col)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == BX_AND) {
+        for (size_t i = 0; i < e->n_args; i++) {
+            const semi_state *ss = scan_set(e->args[i], col);
+            if (ss)
+                return ss;
+        }
+        return NULL;
+    }
+    if (e->kind != BX_FUNC || !e->fn || e->fn->fn != &semi_func)
+        return NULL;
+    const semi_state *ss = e->fn->bind_data;
+    return ss->mode == SF_SET && e->args[0]->col == col ? ss : NULL;
+}
+
+/* Sideways: when a probe key's scan column is already filtered by the key
+ * set of a join below (so every probe row's key is in it), the build
+ * side only needs rows whose key is in that set too: the filter goes into
+ * the build side's scan while it is collected (TPC-H Q9: partsupp reduced
+ * to the parts named like '%green%' before it is hashed).  Not for joins
+ * that emit build rows without a partner. */
+static ko_scan_spec *sideways_filter(ko_qctx *q, ko_pnode *node, ko_bexpr **saved)
+{
+    ko_join_spec *j = node->join;
+    if (j->kind == KO_JOIN_FULL || j->kind == KO_JOIN_BUILD_OUTER || j->kind == KO_JOIN_BUILD_MARK)
+        return NULL;
+    for (size_t k = 0; k < j->n_keys; k++) {
+        const ko_bexpr *pk = j->probe_keys[k], *bk = j->build_keys[k];
+        int pc = 0, bc = 0, deep = 0;
+        if (pk->kind != BX_COL || bk->kind != BX_COL || j->null_eq[k] || !int_phys(&bk->type) ||
+            !ko_sql_dtype_equal(&pk->type, &bk->type))
+            continue;
+        ko_scan_spec *sp = probe_column(node->kids[0], pk->col, &pc, &deep);
+        const semi_state *ss = sp ? scan_set(sp->filter, pc) : NULL;
+        ko_scan_spec *bs = ss ? probe_column(node->kids[1], bk->col, &bc, &deep) : NULL;
+        if (!bs || bs->fixed_plan || !ko_sql_dtype_equal(&bs->types[bc], &sp->types[pc]))
+            continue;
+        ko_bexpr *f = semi_filter(q, (ko_join_spec *)ss->j, bs, &bc, 1, SF_SET);
+        ko_bexpr **args = ko_arena_calloc(q->arena, 2, sizeof(ko_bexpr *));
+        ko_bexpr *and = ko_arena_calloc(q->arena, 1, sizeof *and);
+        if (!f || !args || !and)
+            return NULL;
+        args[0] = f;
+        args[1] = bs->filter;
+        *and = (ko_bexpr){.kind = BX_AND, .type = ko_sql_dtype_of(KO_SQL_DT_BOOLEAN)};
+        and->args = args;
+        and->n_args = bs->filter ? 2 : 1;
+        *saved = bs->filter;
+        bs->filter = and;
+        bs->ice_pred = NULL;
+        return bs;
+    }
+    return NULL;
+}
+
 ko_status ko_join_build(ko_qctx *q, ko_pnode *node)
 {
     ko_join_spec *j = node->join;
@@ -492,7 +900,13 @@ ko_status ko_join_build(ko_qctx *q, ko_pnode *node)
     if (!ht)
         return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory building a hash join");
     j->ht = ht;
+    ko_bexpr *saved = NULL;
+    ko_scan_spec *side = sideways_filter(q, node, &saved);
     ko_status st = ko_exec_collect(q, node->kids[1], &ht->rows);
+    if (side) {
+        side->filter = saved;
+        side->ice_pred = NULL;
+    }
     if (st != KO_OK)
         return st;
     if (ht->rows.rows >= NO_ROW)
@@ -501,6 +915,10 @@ ko_status ko_join_build(ko_qctx *q, ko_pnode *node)
     ht->n = (size_t)ht->rows.rows;
     ht->ikey = j->n_keys == 1 && !j->null_eq[0] && int_phys(&j->build_keys[0]->type) &&
                int_phys(&j->probe_keys[0]->type);
+    ht->int_keys = true;
+    for (size_t k = 0; k < j->n_keys; k++)
+        ht->int_keys &= int_phys(&j->build_keys[k]->type) && int_phys(&j->probe_keys[k]->type) &&
+                        ko_sql_dtype_equal(&j->build_keys[k]->type, &j->probe_keys[k]->type);
     st = ht_alloc(q, ht, ht->rows.n, ht->n);
     size_t row_bytes = ht->n * (node->kids[1]->n_cols * 24 + 16);
     if (st == KO_OK)
@@ -574,6 +992,12 @@ static void pair_layout(jlocal *l)
     }
 }
 
+/* A pair column nothing reads: left a constant NULL, never gathered. */
+static bool skip_col(const jlocal *l, size_t c)
+{
+    return l->j->unused && !is_mark(l->j->kind) && l->j->unused[c];
+}
+
 void *ko_join_local_new(const ko_pnode *node)
 {
     jlocal *l = calloc(1, sizeof *l);
@@ -603,6 +1027,8 @@ void *ko_join_local_new(const ko_pnode *node)
     for (size_t c = 0; ok && c < l->n_pair; c++) {
         const ko_pnode *k = node->kids[l->side[c]];
         ok = (l->pv[c] = ko_vec_new(&k->types[l->src[c]])) != NULL;
+        if (ok && skip_col(l, c))
+            ok = ko_vec_set_const_null(l->pv[c]) == KO_OK;
     }
     for (size_t k = 0; ok && k < j->n_keys; k++)
         ok = ko_estate_new(j->probe_keys[k], &l->pk[k]) == KO_OK;
@@ -727,6 +1153,8 @@ static ko_status gather(jlocal *l, const ko_batch *b, ko_batch *out)
     ko_status st = KO_OK;
     for (size_t c = 0; c < l->n_pair && st == KO_OK; c++) {
         ko_vec *d = l->pv[c];
+        if (skip_col(l, c))
+            continue;
         st = ko_vec_reserve(d, KO_SQL_BATCH);
         if (st == KO_OK)
             st = ko_vec_validity_init(d, KO_SQL_BATCH);
@@ -760,6 +1188,8 @@ static ko_status gather_sparse(jlocal *l, const ko_batch *b, ko_batch *out)
         }
         ko_vec *d = l->pv[c];
         l->ocols[c] = d;
+        if (skip_col(l, c))
+            continue;
         st = ko_vec_reserve(d, n);
         if (st == KO_OK)
             st = ko_vec_validity_init(d, n);
@@ -841,16 +1271,13 @@ static bool mark_build(const jlocal *l, uint32_t id)
     return true;
 }
 
-static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
+/* The chain of probe row r starting at id (its bucket head), integer key. */
+static ko_status chain_int(probe_ctx *p, uint32_t id, int64_t key, size_t r)
 {
     jlocal *l = p->l;
     const ko_join_ht *ht = l->j->ht;
-    if (!ko_vec_valid(kv, r))
-        return KO_OK;
-    int64_t key = ival(kv, r);
     ko_status st = KO_OK;
-    for (uint32_t id = ht->heads[mix64((uint64_t)key) & ht->mask]; id != NO_ROW && st == KO_OK;
-         id = ht->next[id]) {
+    for (; id != NO_ROW && st == KO_OK; id = ht->next[id]) {
         if (ht->kval[id] != key || mark_build(l, id))
             continue;
         if (mark_only(l)) {
@@ -862,20 +1289,19 @@ static ko_status probe_row_int(probe_ctx *p, const ko_vec *kv, size_t r)
     return st;
 }
 
-static ko_status probe_row_hash(probe_ctx *p, ko_vec **kv, size_t r)
+static ko_status chain_hash(probe_ctx *p, ko_vec **kv, uint32_t id, uint64_t h, size_t r)
 {
-    if (p->l->j->ht->ikey && kv[0])
-        return probe_row_int(p, kv[0], r);
     jlocal *l = p->l;
     const ko_join_spec *j = l->j;
     const ko_join_ht *ht = j->ht;
-    uint64_t h;
-    if (!key_hash(kv, j->null_eq, j->n_keys, r, &h))
-        return KO_OK;
     ko_status st = KO_OK;
-    for (uint32_t id = ht->heads[h & ht->mask]; id != NO_ROW && st == KO_OK; id = ht->next[id]) {
-        if (ht->hash[id] != h || !keys_equal(kv, r, ht->keys[ht->rb[id]], ht->rr[id], j->n_keys) ||
-            mark_build(l, id))
+    for (; id != NO_ROW && st == KO_OK; id = ht->next[id]) {
+        if (ht->hash[id] != h)
+            continue;
+        ko_vec **bk = ht->keys[ht->rb[id]];
+        bool eq = ht->int_keys ? keys_equal_int(kv, r, bk, ht->rr[id], j->n_keys)
+                               : keys_equal(kv, r, bk, ht->rr[id], j->n_keys);
+        if (!eq || mark_build(l, id))
             continue;
         if (mark_only(l)) {
             l->matched[r] = 1;
@@ -886,18 +1312,104 @@ static ko_status probe_row_hash(probe_ctx *p, ko_vec **kv, size_t r)
     return st;
 }
 
+/* Probing in groups of PROBE_GROUP rows, in three passes so that the
+ * cache misses of a group overlap instead of following one another:
+ * hash every row and prefetch its bucket head, read the heads and
+ * prefetch the first entries, then walk the chains (pairs come out in
+ * probe row order, as a row-at-a-time probe gives them). */
+enum { PROBE_GROUP = 256 };
+
+typedef struct pgroup {
+    uint32_t row[PROBE_GROUP];
+    uint32_t id[PROBE_GROUP];
+    uint64_t h[PROBE_GROUP];
+    int64_t key[PROBE_GROUP];
+    size_t n;
+} pgroup;
+
+static void group_hash(const probe_ctx *p, ko_vec **kv, size_t from, size_t to, pgroup *g)
+{
+    const ko_join_spec *j = p->l->j;
+    const ko_join_ht *ht = j->ht;
+    const ko_batch *b = p->b;
+    g->n = 0;
+    const ko_vec *v = kv[0];
+    bool plain =
+        ht->ikey && v && !v->validity && !v->is_const && ko_sql_dtype_phys(&v->type) == KO_PHYS_I64;
+    for (size_t k = from; plain && k < to; k++) { /* the common case: BIGINT keys */
+        size_t r = ko_batch_row(b, k);
+        int64_t x = KO_VEC_DATA(v, const int64_t)[r];
+        uint64_t h = mix64((uint64_t)x);
+        __builtin_prefetch(&ht->heads[h & ht->mask]);
+        g->row[g->n] = (uint32_t)r;
+        g->key[g->n] = x;
+        g->h[g->n++] = h;
+    }
+    for (size_t k = from; !plain && k < to; k++) {
+        size_t r = ko_batch_row(b, k);
+        uint64_t h = 0;
+        g->key[g->n] = 0;
+        if (ht->ikey && v) {
+            if (!ko_vec_valid(v, r))
+                continue;
+            g->key[g->n] = ival(v, r);
+            h = mix64((uint64_t)g->key[g->n]);
+        } else if (!key_hash(kv, j->null_eq, j->n_keys, r, &h)) {
+            continue;
+        }
+        __builtin_prefetch(&ht->heads[h & ht->mask]);
+        g->row[g->n] = (uint32_t)r;
+        g->h[g->n++] = h;
+    }
+    /* keep the rows whose bucket is not empty (no branch per row) */
+    size_t m = 0;
+    const void *first = ht->ikey ? (const void *)ht->kval : (const void *)ht->hash;
+    for (size_t i = 0; i < g->n; i++) {
+        uint32_t id = ht->heads[g->h[i] & ht->mask];
+        size_t at = id == NO_ROW ? 0 : id;
+        __builtin_prefetch((const char *)first + at * 8);
+        __builtin_prefetch(&ht->next[at]);
+        g->row[m] = g->row[i];
+        g->h[m] = g->h[i];
+        g->key[m] = g->key[i];
+        g->id[m] = id;
+        m += id != NO_ROW;
+    }
+    g->n = m;
+}
+
+static ko_status probe_keyed(probe_ctx *p, ko_vec **kv)
+{
+    pgroup *g = malloc(sizeof *g);
+    if (!g)
+        return ko_err_set(p->q->err, KO_ERR_NOMEM, "out of memory in a hash join");
+    bool ikey = p->l->j->ht->ikey && kv[0];
+    size_t live = ko_batch_live(p->b);
+    ko_status st = KO_OK;
+    for (size_t from = 0; from < live && st == KO_OK; from += PROBE_GROUP) {
+        size_t to = from + PROBE_GROUP < live ? from + PROBE_GROUP : live;
+        group_hash(p, kv, from, to, g);
+        for (size_t i = 0; i < g->n && st == KO_OK; i++) {
+            st = ikey ? chain_int(p, g->id[i], g->key[i], g->row[i])
+                      : chain_hash(p, kv, g->id[i], g->h[i], g->row[i]);
+        }
+    }
+    free(g);
+    return st;
+}
+
 static ko_status probe_pairs(probe_ctx *p, ko_vec **kv)
 {
     const ko_batch *b = p->b;
     jlocal *l = p->l;
+    if (l->j->n_keys) {
+        ko_status st = probe_keyed(p, kv);
+        return st == KO_OK ? flush(p) : st;
+    }
     size_t live = ko_batch_live(b);
     ko_status st = KO_OK;
     for (size_t k = 0; k < live && st == KO_OK; k++) {
         size_t r = ko_batch_row(b, k);
-        if (l->j->n_keys) {
-            st = probe_row_hash(p, kv, r);
-            continue;
-        }
         /* nested loops: every build row */
         for (size_t id = 0; id < l->j->ht->n && st == KO_OK; id++) {
             if (mark_build(l, (uint32_t)id))

@@ -60,6 +60,9 @@ struct ko_join_spec {
     size_t n_conds, cap_conds;
     int logical; /* KO_SQL_JOIN_* of the query text */
     double est_rows;
+    /* per output column (set by plan_prune.c): read by nothing above and
+     * not by the residual, so never gathered (a constant NULL instead) */
+    bool *unused;
     /* runtime */
     ko_join_ht *ht;
 };

@@ -235,19 +235,38 @@ ko_status ko_sql_pq_out_batch(ko_sql_pq_out *o, const ko_batch *b, ko_err *err)
     return st == KO_OK && ko_batch_live(b) ? ko_pq_writer_write(o->w, o->cols, err) : st;
 }
 
+/* Copies the finished file to the caller's stream a piece at a time, so
+ * that a large result is never held in memory whole. */
+static ko_status copy_result(const ko_sql_pq_out *o, FILE *file, ko_err *err)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/result.parquet", o->dir);
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return ko_err_errno(err, errno, "reading Parquet output %s", path);
+    enum { CHUNK = 256 * 1024 };
+    char *buf = malloc(CHUNK);
+    ko_status st = buf ? KO_OK : nomem(err);
+    size_t n;
+    while (st == KO_OK && (n = fread(buf, 1, CHUNK, in)) > 0)
+        if (fwrite(buf, 1, n, file) != n)
+            st = ko_err_errno(err, errno, "writing Parquet output");
+    if (st == KO_OK && ferror(in))
+        st = ko_err_errno(err, errno, "reading Parquet output %s", path);
+    free(buf);
+    (void)fclose(in);
+    return st;
+}
+
 ko_status ko_sql_pq_out_end(ko_sql_pq_out *o, void *file, ko_err *err)
 {
     ko_pq_writer *w = o->w;
     o->w = NULL;
     ko_status st = ko_pq_writer_close(w, err);
-    ko_buf data = {0};
     if (st == KO_OK)
-        st = ko_store_get(o->store, "result.parquet", &data, err);
-    if (st == KO_OK && data.len && fwrite(data.data, 1, data.len, file) != data.len)
-        st = ko_err_errno(err, errno, "writing Parquet output");
+        st = copy_result(o, file, err);
     if (st == KO_OK && fflush(file) != 0)
         st = ko_err_errno(err, errno, "writing Parquet output");
-    ko_buf_free(&data);
     ko_sql_pq_out_abort(o);
     return st;
 }

@@ -237,6 +237,26 @@ static ko_status prune_all_kids(pruner *p, ko_pnode *n, int **map)
 
 /* ------------------------------------------------------------ joins */
 
+/* The output columns of a join kept only for its own keys (nothing above
+ * reads them): the join does not gather them (j->unused). */
+static ko_status join_unused(pruner *p, ko_pnode *n, const bool *need, size_t n_old, const int *map)
+{
+    ko_join_spec *j = n->join;
+    j->unused = NULL;
+    if (j->kind == KO_JOIN_MARK || j->kind == KO_JOIN_BUILD_MARK)
+        return KO_OK;
+    bool *res = ko_arena_calloc(p->a, n->n_cols + 1, sizeof *res);
+    bool *un = ko_arena_calloc(p->a, n->n_cols + 1, sizeof *un);
+    if (!res || !un)
+        return pr_nomem(p);
+    need_expr(j->residual, res, 0, (int)n->n_cols); /* already mapped */
+    for (size_t c = 0; c < n_old; c++)
+        if (map[c] >= 0)
+            un[map[c]] = !need[c] && !res[map[c]];
+    j->unused = un;
+    return KO_OK;
+}
+
 static ko_status prune_join(pruner *p, ko_pnode *n, const bool *need, int **map)
 {
     ko_join_spec *j = n->join;
@@ -282,8 +302,9 @@ static ko_status prune_join(pruner *p, ko_pnode *n, const bool *need, int **map)
         keep[c] = lm[c] >= 0;
     for (size_t c = (size_t)nl; c < n->n_cols; c++)
         keep[c] = mark || rm[c - (size_t)nl] >= 0;
+    size_t n_out = n->n_cols;
     *map = compact_cols(p, n, keep);
-    return *map ? KO_OK : pr_nomem(p);
+    return *map ? join_unused(p, n, need, n_out, *map) : pr_nomem(p);
 }
 
 /* ------------------------------------------------------------ windows */

@@ -27,6 +27,13 @@
  * promotions such as int -> long applied, strings turned into pointer +
  * length pairs into the decoded bytes).
  *
+ * Nested columns (STRUCT, LIST, MAP) are mapped per file onto the Parquet
+ * schema tree and read leaf by leaf, then assembled into nested vectors
+ * (scan_nested.c); the batches borrow slices of the assembled morsel.  Their
+ * first leaf stands for them in morsel cutting and page counting; they
+ * are never Parquet pruning predicates (a leaf's statistics do not speak
+ * for the struct or list holding it).
+ *
  * Statistics for EXPLAIN ANALYZE: files, row groups and pages (of the
  * projected columns) kept and skipped, rows read, and the bytes the
  * Parquet readers actually fetched (footers, page indexes, dictionaries,
@@ -37,6 +44,7 @@
  * position and equality deletes are applied by the same code everywhere.
  */
 #include "sql/engine.h"
+#include "sql/scan_nested.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +60,9 @@ typedef struct morsel {
 
 typedef struct scan_file {
     ko_pq_reader *pr;
-    int32_t *leaf; /* per projected column: file leaf, -1 missing */
+    int32_t *leaf;      /* per projected column: file leaf, -1 missing (nested:
+                           the first leaf of its plan) */
+    ko_nest_col **nest; /* per projected column: nested plan, NULL if flat or missing */
     /* per row group and projected column (rg * n_cols + c): the chunk's
      * OffsetIndex, read once at planning (n_pages 0: none) */
     ko_pq_offset_index *oi;
@@ -69,6 +79,7 @@ struct ko_scan_run {
     size_t n_morsels, cap_morsels;
     bool *filter_col; /* per projected column: used by the filter */
     bool has_filter;
+    ko_dict_plan dict; /* dictionary filters (scan_pred.c) */
     /* simple conjuncts for Parquet pruning: column, op, constant */
     int *pc_col;
     ko_pq_pred_op *pc_op;
@@ -239,7 +250,7 @@ static ko_status file_preds(ko_scan_run *r, scan_file *f)
         return KO_ERR_NOMEM;
     for (size_t i = 0; i < r->n_pc; i++) {
         int32_t leaf = f->leaf[r->pc_col[i]];
-        if (leaf < 0)
+        if (leaf < 0 || f->nest[r->pc_col[i]])
             continue;
         ko_pq_pred *p = &f->preds[f->n_preds];
         p->leaf = (uint32_t)leaf;
@@ -308,6 +319,29 @@ static ko_status split_range(ko_scan_run *r, uint32_t task, uint32_t rg, int64_t
     return st;
 }
 
+/* Reads the OffsetIndex of every leaf of a nested column but its first
+ * (which load_offsets reads as the column's). */
+static ko_status load_nest_offsets(ko_qctx *q, ko_scan_run *r, scan_file *f, uint32_t rg,
+                                   ko_nest_col *nc)
+{
+    const ko_pq_row_group *g = &ko_pq_reader_meta(f->pr)->row_groups[rg];
+    ko_pq_offset_index *oi = ko_nest_oi(nc, rg);
+    for (uint32_t s = 1; s < ko_nest_n_leaves(nc); s++) {
+        uint32_t leaf = ko_nest_leaf(nc, s);
+        if (!g->columns[leaf].has_offset_index)
+            continue;
+        ko_pq_column_index ci;
+        bool has_ci = false, has_oi = false;
+        ko_status st = ko_pq_read_page_index(f->pr, rg, leaf, &r->arena, &ci, &has_ci, &oi[s],
+                                             &has_oi, q->err);
+        if (st != KO_OK)
+            return st;
+        if (!has_oi)
+            oi[s].n_pages = 0;
+    }
+    return KO_OK;
+}
+
 /* Reads the OffsetIndex of every projected column of row group rg; *ref
  * gets the reference column's (a filter column's if any) for cutting. */
 static ko_status load_offsets(ko_qctx *q, ko_scan_run *r, scan_file *f, uint32_t rg,
@@ -334,6 +368,8 @@ static ko_status load_offsets(ko_qctx *q, ko_scan_run *r, scan_file *f, uint32_t
             ref_c = c;
             *ref = oi;
         }
+        if (f->nest[c] && (st = load_nest_offsets(q, r, f, rg, f->nest[c])) != KO_OK)
+            return st;
     }
     return KO_OK;
 }
@@ -401,6 +437,42 @@ static ko_status plan_rowgroup(ko_qctx *q, ko_scan_run *r, uint32_t task, uint32
     return st;
 }
 
+/* The nested plan of column c in file schema fs (NULL when flat or absent). */
+static ko_status plan_nested(ko_qctx *q, const ko_scan_run *r, ko_arena *arena,
+                             const ko_pq_schema *fs, size_t c, ko_nest_col **out)
+{
+    ko_scan_spec *sp = r->spec;
+    *out = NULL;
+    if (!ko_sql_dtype_is_nested(sp->types[c].id))
+        return KO_OK;
+    const ko_ice_field *ice =
+        sp->schema ? ko_ice_schema_find_id(sp->schema, sp->field_ids[c]) : NULL;
+    return ko_nest_plan(arena, fs, ice, sp->field_ids[c], sp->names[c], &sp->types[c], out, q->err);
+}
+
+/* Finds every projected column in the file: its leaf, or its nested plan. */
+static ko_status map_columns(ko_qctx *q, ko_scan_run *r, scan_file *f, const ko_pq_schema *fs,
+                             uint32_t n_rgs)
+{
+    size_t nc = r->spec->n_cols ? r->spec->n_cols : 1;
+    f->leaf = ko_arena_calloc(&r->arena, nc, sizeof *f->leaf);
+    f->nest = ko_arena_calloc(&r->arena, nc, sizeof(ko_nest_col *));
+    if (!f->leaf || !f->nest)
+        return nomem(q->err);
+    for (size_t c = 0; c < r->spec->n_cols; c++) {
+        ko_status st = plan_nested(q, r, &r->arena, fs, c, &f->nest[c]);
+        if (st != KO_OK)
+            return st;
+        if (f->nest[c] && ko_nest_alloc_oi(&r->arena, f->nest[c], n_rgs) != KO_OK)
+            return nomem(q->err);
+        f->leaf[c] = f->nest[c] ? (int32_t)ko_nest_leaf(f->nest[c], 0)
+                     : ko_sql_dtype_is_nested(r->spec->types[c].id)
+                         ? -1
+                         : find_leaf(fs, r->spec->field_ids[c], r->spec->names[c]);
+    }
+    return KO_OK;
+}
+
 static ko_status open_file(ko_qctx *q, ko_scan_run *r, uint32_t task)
 {
     ko_scan_spec *sp = r->spec;
@@ -419,16 +491,14 @@ static ko_status open_file(ko_qctx *q, ko_scan_run *r, uint32_t task)
     if (st != KO_OK)
         return st;
     const ko_pq_schema *fs = ko_pq_reader_schema(f->pr);
-    f->leaf = ko_arena_calloc(&r->arena, sp->n_cols ? sp->n_cols : 1, sizeof *f->leaf);
-    if (!f->leaf)
-        return nomem(q->err);
-    for (size_t c = 0; c < sp->n_cols; c++)
-        f->leaf[c] = find_leaf(fs, sp->field_ids[c], sp->names[c]);
+    const ko_pq_file_meta *m = ko_pq_reader_meta(f->pr);
+    st = map_columns(q, r, f, fs, m->n_row_groups);
+    if (st != KO_OK)
+        return st;
     st = file_preds(r, f);
     if (st != KO_OK)
         return nomem(q->err);
     q->bytes_total += ko_pq_reader_file_size(f->pr);
-    const ko_pq_file_meta *m = ko_pq_reader_meta(f->pr);
     f->oi = ko_arena_calloc(&r->arena, (size_t)m->n_row_groups * sp->n_cols + 1, sizeof *f->oi);
     if (!f->oi)
         return nomem(q->err);
@@ -456,6 +526,10 @@ ko_status ko_scan_open(ko_qctx *q, ko_scan_spec *spec, ko_scan_run **out)
     r->has_filter = spec->filter != NULL;
     collect_cols(spec->filter, r->filter_col);
     collect_conjuncts(r, spec->filter);
+    if (ko_dict_plan_make(&r->arena, spec->filter, spec->n_cols, &r->dict) != KO_OK) {
+        ko_scan_close(r);
+        return nomem(q->err);
+    }
     if (!spec->ice_pred)
         spec->ice_pred = ko_scan_ice_pred(q->arena, spec);
     ko_ice_scan_opts so = {spec->snap, spec->ice_pred, spec->schema};
@@ -465,6 +539,9 @@ ko_status ko_scan_open(ko_qctx *q, ko_scan_spec *spec, ko_scan_run **out)
     else
         st = ko_ice_scan_plan_files(spec->dir, &so, q->arena, &spec->plan, q->err);
     if (st == KO_OK) {
+        /* for the audit trail (ko_sql_session_on_read) */
+        ko_sql_note_read_(q->sess, spec->ident,
+                          spec->plan.snapshot ? spec->plan.snapshot->snapshot_id : -1);
         q->files += spec->plan.data_files; /* skipped ones included */
         q->files_skipped += spec->plan.data_files_skipped;
         r->files = calloc(spec->plan.n_tasks ? spec->plan.n_tasks : 1, sizeof *r->files);
@@ -515,6 +592,7 @@ typedef struct colbuf {
     bool has_nulls;
     const uint8_t *slots; /* what the batch slices point into */
     bool all_null;
+    ko_nest_state *nest; /* nested columns: their leaves and assembled rows */
 } colbuf;
 
 static ko_status grow(uint8_t **p, size_t *cap, size_t need)
@@ -541,8 +619,8 @@ static ko_i128 be_to_i128(const uint8_t *p, size_t len)
 }
 
 /* Converts value k of the decoded column into slot i of the engine type. */
-static void convert_value(const ko_pq_column *c, const ko_pq_schema_element *el, size_t k,
-                          const ko_sql_dtype *t, uint8_t *dst)
+void ko_scan_convert_value(const ko_pq_column *c, const ko_pq_schema_element *el, size_t k,
+                           const ko_sql_dtype *t, uint8_t *dst)
 {
     const uint8_t *v = c->values.data;
     switch (ko_sql_dtype_phys(t)) {
@@ -688,7 +766,7 @@ static ko_status build_column(colbuf *cb, const ko_pq_column *c, const ko_pq_sch
     size_t k = 0;
     for (size_t i = 0; i < rows; i++) {
         if (!c->max_def || def[i] == c->max_def)
-            convert_value(c, el, k++, t, cb->dense + i * w);
+            ko_scan_convert_value(c, el, k++, t, cb->dense + i * w);
         else
             memset(cb->dense + i * w, 0, w);
     }
@@ -711,12 +789,21 @@ struct ko_scan_worker {
     size_t *n_sel; /* per batch */
     size_t n_batches_cap;
     ko_estate *filter;
+    ko_dict_state *dict; /* dictionary filters, when the plan has some */
+    colbuf *dcb;         /* per column: its dictionary as engine slots */
 };
 typedef struct ko_scan_worker mstate;
 
 static void slice_vec(ko_vec *v, const colbuf *cb, size_t from)
 {
     size_t w = ko_sql_phys_size(ko_sql_dtype_phys(&v->type));
+    if (cb->nest) {
+        if (cb->all_null)
+            ko_nest_const_null(v);
+        else
+            ko_nest_slice(v, cb->nest, from);
+        return;
+    }
     if (cb->all_null) {
         v->data = v->own;
         v->validity = v->own_validity;
@@ -742,6 +829,9 @@ static ko_status read_col(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *m
         return st == KO_OK ? KO_OK : nomem(q->err);
     }
     cb->all_null = false;
+    if (f->nest[c])
+        return ko_nest_read(cb->nest, f->nest[c], f->pr, (uint32_t)m->rg, m->start, m->end,
+                            r->spec->names[c], q->err);
     const ko_pq_offset_index *oi = &f->oi[(size_t)m->rg * r->spec->n_cols + c];
     ko_status st =
         ko_pq_chunk_reader_rows(ms->cr[c], f->pr, (uint32_t)m->rg, (uint32_t)leaf,
@@ -756,6 +846,68 @@ static ko_status read_col(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *m
     const ko_pq_schema_element *el = fs->nodes[fs->leaves[leaf].node].el;
     st = build_column(cb, &cb->pq, el, &r->spec->types[c], rows);
     return st == KO_OK ? KO_OK : nomem(q->err);
+}
+
+/* Dictionary filters: column c of morsel m read as dictionary codes when
+ * every data page of its chunk is dictionary-encoded (*coded); its
+ * dictionary is converted to engine slots and evaluated once per chunk. */
+static ko_status read_codes(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *ms, size_t c,
+                            bool *coded)
+{
+    scan_file *f = &r->files[m->task];
+    int32_t leaf = f->leaf[c];
+    *coded = false;
+    if (leaf < 0 || f->nest[c])
+        return KO_OK;
+    const ko_pq_schema *fs = ko_pq_reader_schema(f->pr);
+    const ko_pq_column_chunk *cc = &ko_pq_reader_meta(f->pr)->row_groups[m->rg].columns[leaf];
+    if (fs->leaves[leaf].max_rep > 0 || !ko_pq_chunk_all_dict(&cc->meta))
+        return KO_OK;
+    colbuf *cb = &ms->cb[c];
+    const ko_pq_offset_index *oi = &f->oi[(size_t)m->rg * r->spec->n_cols + c];
+    ko_err err = {0};
+    ko_status st =
+        ko_pq_chunk_reader_codes(ms->cr[c], f->pr, (uint32_t)m->rg, (uint32_t)leaf,
+                                 oi->n_pages ? oi : NULL, m->start, m->end, &cb->pq, NULL, &err);
+    ko_pq_column dv;
+    if (st == KO_ERR_UNSUPPORTED || (st == KO_OK && !ko_pq_chunk_reader_dict(ms->cr[c], &dv)))
+        return KO_OK; /* read as values instead */
+    if (st != KO_OK) {
+        *q->err = err;
+        return st;
+    }
+    size_t rows = (size_t)(m->end - m->start);
+    if (cb->pq.n != rows)
+        return ko_err_set(q->err, KO_ERR_CORRUPT, "%s: column %s: %zu values for %zu rows",
+                          r->spec->plan.tasks[m->task].file->file_path, r->spec->names[c], cb->pq.n,
+                          rows);
+    ko_dict_key key = {f->pr, dv.values.data, (uint64_t)m->rg, dv.n};
+    if (!ko_dict_has(ms->dict, c, &key)) {
+        const ko_pq_schema_element *el = fs->nodes[fs->leaves[leaf].node].el;
+        if (build_column(&ms->dcb[c], &dv, el, &r->spec->types[c], dv.n) != KO_OK)
+            return nomem(q->err);
+        st = ko_dict_load(q, ms->dict, c, &key, ms->dcb[c].slots, dv.n);
+    }
+    if (st == KO_OK)
+        st = ko_dict_rows(q, ms->dict, c, (const uint32_t *)(const void *)cb->pq.values.data,
+                          (const int16_t *)(const void *)cb->pq.def.data, cb->pq.max_def, rows);
+    cb->all_null = false;
+    *coded = st == KO_OK;
+    return st;
+}
+
+/* The coded columns' slots for the morsel's rows, once some row survived. */
+static ko_status decode_coded(ko_qctx *q, ko_scan_run *r, mstate *ms, size_t rows)
+{
+    for (size_t c = 0; c < r->spec->n_cols; c++) {
+        if (!ko_dict_coded(ms->dict, c))
+            continue;
+        colbuf *cb = &ms->cb[c];
+        cb->slots = ko_dict_slots(q, ms->dict, c, rows, ms->sels, ms->n_sel);
+        if (!cb->slots || build_validity(cb, &cb->pq, rows) != KO_OK)
+            return nomem(q->err);
+    }
+    return KO_OK;
 }
 
 static ko_status ensure_sels(mstate *ms, size_t rows)
@@ -781,8 +933,8 @@ static ko_status ensure_sels(mstate *ms, size_t rows)
 static void set_batch(ko_scan_run *r, mstate *ms, size_t from, size_t n, bool only_filter)
 {
     for (size_t c = 0; c < r->spec->n_cols; c++)
-        if (!only_filter || r->filter_col[c])
-            slice_vec(ms->vecs[c], &ms->cb[c], from);
+        if (!only_filter || (r->filter_col[c] && !(ms->dict && ko_dict_coded(ms->dict, c))))
+            slice_vec(ms->vecs[c], &ms->cb[c], from); /* coded: filtered by code */
     ms->batch.n = n;
     ms->batch.sel = NULL;
 }
@@ -803,7 +955,10 @@ static ko_status run_filter(ko_qctx *q, ko_scan_run *r, mstate *ms, size_t rows,
     for (size_t b = 0, from = 0; from < rows; b++, from += KO_SQL_BATCH) {
         size_t n = batch_rows(rows, from);
         set_batch(r, ms, from, n, true);
-        st = ko_eval_filter(q, ms->filter, &ms->batch, NULL, n, ms->sels + from, &ms->n_sel[b]);
+        st = ms->dict
+                 ? ko_dict_filter(q, ms->dict, &ms->batch, from, ms->sels + from, &ms->n_sel[b])
+                 : ko_eval_filter(q, ms->filter, &ms->batch, NULL, n, ms->sels + from,
+                                  &ms->n_sel[b]);
         if (st != KO_OK)
             return st;
         *kept += ms->n_sel[b];
@@ -846,11 +1001,20 @@ static ko_status mstate_init(ko_scan_run *r, mstate *ms)
         ms->vecs[c] = ko_vec_new(&r->spec->types[c]);
         if (!ms->vecs[c] || ko_vec_reserve(ms->vecs[c], 1) != KO_OK)
             return KO_ERR_NOMEM;
+        if (ko_sql_dtype_is_nested(r->spec->types[c].id) &&
+            !(ms->cb[c].nest = ko_nest_state_new(&r->spec->types[c])))
+            return KO_ERR_NOMEM;
     }
     ms->batch.cols = ms->vecs;
     ms->batch.n_cols = nc;
     if (r->spec->filter && ko_estate_new(r->spec->filter, &ms->filter) != KO_OK)
         return KO_ERR_NOMEM;
+    if (r->dict.any) {
+        ms->dict = ko_dict_state_new(&r->dict, r->spec->types);
+        ms->dcb = calloc(nc ? nc : 1, sizeof *ms->dcb);
+        if (!ms->dict || !ms->dcb)
+            return KO_ERR_NOMEM;
+    }
     return KO_OK;
 }
 
@@ -858,6 +1022,7 @@ static void mstate_free(ko_scan_run *r, mstate *ms)
 {
     for (size_t c = 0; ms->cb && c < r->spec->n_cols; c++) {
         ko_pq_column_free(&ms->cb[c].pq);
+        ko_nest_state_free(ms->cb[c].nest);
         free(ms->cb[c].dense);
         free(ms->cb[c].valid);
     }
@@ -871,6 +1036,32 @@ static void mstate_free(ko_scan_run *r, mstate *ms)
     free(ms->sels);
     free(ms->n_sel);
     ko_estate_free(ms->filter);
+    for (size_t c = 0; ms->dcb && c < r->spec->n_cols; c++)
+        free(ms->dcb[c].dense);
+    free(ms->dcb);
+    ko_dict_state_free(ms->dict);
+}
+
+/* Late materialisation: the filter's columns (as dictionary codes where
+ * the dictionary filters allow), then the filter; *kept rows survive. */
+static ko_status filter_morsel(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *ms, size_t rows,
+                               size_t *kept)
+{
+    ko_status st = KO_OK;
+    if (ms->dict)
+        ko_dict_begin(ms->dict);
+    for (size_t c = 0; c < r->spec->n_cols && st == KO_OK; c++) {
+        bool coded = false;
+        if (r->filter_col[c] && ms->dict && r->dict.col_dict[c])
+            st = read_codes(q, r, m, ms, c, &coded);
+        if (st == KO_OK && r->filter_col[c] && !coded)
+            st = read_col(q, r, m, ms, c);
+    }
+    if (st == KO_OK)
+        st = run_filter(q, r, ms, rows, kept);
+    if (st == KO_OK && *kept && ms->dict)
+        st = decode_coded(q, r, ms, rows);
+    return st;
 }
 
 static ko_status read_parquet_morsel(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *ms,
@@ -880,11 +1071,7 @@ static ko_status read_parquet_morsel(ko_qctx *q, ko_scan_run *r, const morsel *m
     ko_status st = KO_OK;
     size_t kept = rows;
     if (r->has_filter) {
-        for (size_t c = 0; c < r->spec->n_cols && st == KO_OK; c++)
-            if (r->filter_col[c])
-                st = read_col(q, r, m, ms, c);
-        if (st == KO_OK)
-            st = run_filter(q, r, ms, rows, &kept);
+        st = filter_morsel(q, r, m, ms, rows, &kept);
         if (st != KO_OK || kept == 0)
             return st;
     }
@@ -897,6 +1084,31 @@ static ko_status read_parquet_morsel(ko_qctx *q, ko_scan_run *r, const morsel *m
 
 /* ------------------------------------------------- deletes: ice reader */
 
+/* Column c of a batch of `rows` rows of an Iceberg reader (schema rs). */
+static ko_status deleted_col(ko_qctx *q, ko_scan_run *r, mstate *ms, size_t c,
+                             const ko_pq_schema *rs, const ko_pq_column *cols, size_t rows,
+                             ko_arena *pa)
+{
+    ko_scan_spec *sp = r->spec;
+    colbuf *cb = &ms->cb[c];
+    ko_nest_col *nc = NULL;
+    int32_t leaf = -1;
+    ko_status st = plan_nested(q, r, pa, rs, c, &nc);
+    if (st != KO_OK)
+        return st;
+    if (!cb->nest)
+        leaf = find_leaf(rs, sp->field_ids[c], sp->names[c]);
+    cb->all_null = leaf < 0 && !nc;
+    if (nc)
+        return ko_nest_assemble(cb->nest, nc, cols, rows, sp->names[c], q->err);
+    if (leaf < 0)
+        st = ko_vec_set_const_null(ms->vecs[c]);
+    else
+        st =
+            build_column(cb, &cols[leaf], rs->nodes[rs->leaves[leaf].node].el, &sp->types[c], rows);
+    return st == KO_OK ? KO_OK : nomem(q->err);
+}
+
 static ko_status read_deleted_task(ko_qctx *q, ko_scan_run *r, const morsel *m, mstate *ms,
                                    ko_status (*fn)(void *ctx, const ko_batch *b), void *ctx)
 {
@@ -908,7 +1120,10 @@ static ko_status read_deleted_task(ko_qctx *q, ko_scan_run *r, const morsel *m, 
     ko_status st = ko_ice_reader_open(sp->dir, &one, &rd, q->err);
     if (st != KO_OK)
         return st;
+    if (ms->dict)
+        ko_dict_begin(ms->dict); /* no column is coded here */
     const ko_pq_schema *rs = ko_ice_reader_schema(rd);
+    ko_arena pa = {0}; /* nested plans, per batch */
     bool done = false;
     while (st == KO_OK) {
         const ko_pq_column *cols = NULL;
@@ -916,17 +1131,8 @@ static ko_status read_deleted_task(ko_qctx *q, ko_scan_run *r, const morsel *m, 
         st = ko_ice_reader_next(rd, &cols, &rows, &done, q->err);
         if (st != KO_OK || done)
             break;
-        for (size_t c = 0; c < sp->n_cols && st == KO_OK; c++) {
-            int32_t leaf = find_leaf(rs, sp->field_ids[c], sp->names[c]);
-            ms->cb[c].all_null = leaf < 0;
-            if (leaf < 0)
-                st = ko_vec_set_const_null(ms->vecs[c]);
-            else
-                st = build_column(&ms->cb[c], &cols[leaf], rs->nodes[rs->leaves[leaf].node].el,
-                                  &sp->types[c], rows);
-            if (st != KO_OK)
-                st = nomem(q->err);
-        }
+        for (size_t c = 0; c < sp->n_cols && st == KO_OK; c++)
+            st = deleted_col(q, r, ms, c, rs, cols, rows, &pa);
         size_t kept = rows;
         if (st == KO_OK && r->has_filter)
             st = run_filter(q, r, ms, rows, &kept);
@@ -935,6 +1141,7 @@ static ko_status read_deleted_task(ko_qctx *q, ko_scan_run *r, const morsel *m, 
             st = emit(r, ms, rows, fn, ctx);
     }
     ko_ice_reader_close(rd);
+    ko_arena_free(&pa);
     return st;
 }
 

@@ -24,6 +24,8 @@ struct ko_sql_session {
     ko_ice_catalog icat;
     ko_ice_warehouse wh;
     _Atomic bool cancel;
+    ko_sql_read_fn on_read; /* ko_sql_session_on_read */
+    void *on_read_ctx;
 };
 
 bool ko_sql_session_cancelled_(ko_sql_session *s)
@@ -34,6 +36,18 @@ bool ko_sql_session_cancelled_(ko_sql_session *s)
 void ko_sql_cancel(ko_sql_session *s)
 {
     s->cancel = true;
+}
+
+void ko_sql_session_on_read(ko_sql_session *s, ko_sql_read_fn fn, void *ctx)
+{
+    s->on_read = fn;
+    s->on_read_ctx = ctx;
+}
+
+void ko_sql_note_read_(ko_sql_session *s, const char *table, int64_t snapshot_id)
+{
+    if (s && s->on_read)
+        s->on_read(s->on_read_ctx, table, snapshot_id);
 }
 
 /* --------------------------------------------------- catalog adapter */
@@ -322,6 +336,9 @@ ko_status ko_explain(const ko_qctx *q, const ko_pnode *root, bool analyze, ko_bu
             (unsigned long long)q->pages, (unsigned long long)q->pages_skipped,
             (unsigned long long)q->pages_rows_skipped, (unsigned long long)q->rows_read,
             (unsigned long long)q->bytes_read, (unsigned long long)q->bytes_total);
+    if (st == KO_OK && analyze && (q->dict_rows || q->dict_entries))
+        st = ko_buf_appendf(out, "dictionary filters: %llu rows by code, %llu entries evaluated\n",
+                            (unsigned long long)q->dict_rows, (unsigned long long)q->dict_entries);
     return st;
 }
 

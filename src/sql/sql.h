@@ -59,6 +59,14 @@ ko_status ko_sql_exec(ko_sql_session *s, const char *text, size_t len, const ko_
  * "query cancelled". */
 void ko_sql_cancel(ko_sql_session *s);
 
+/* What statements read, for audit: fn is called once for every table scan
+ * a statement plans, with the table ("ns.name") and the snapshot id read
+ * (-1: the table has no snapshot yet).  It may run on the statement's
+ * worker threads (make it thread-safe); the same table can be reported
+ * more than once (self-joins, subqueries).  fn NULL stops the calls. */
+typedef void (*ko_sql_read_fn)(void *ctx, const char *table, int64_t snapshot_id);
+void ko_sql_session_on_read(ko_sql_session *s, ko_sql_read_fn fn, void *ctx);
+
 /* ------------------------------------------------------------ renderers */
 
 typedef enum ko_sql_format {

@@ -90,6 +90,13 @@ static ko_status faulty_del(ko_store *s, const char *key, ko_err *err)
     return st != KO_OK ? st : in->ops->del(in, key, err);
 }
 
+/* Not counted: a maintenance walk, not one of the calls a plan targets. */
+static ko_status faulty_remove_temps(ko_store *s, const char *prefix, int64_t before_us, size_t *n,
+                                     uint64_t *bytes, ko_err *err)
+{
+    return ko_store_remove_temps(fs_of(s)->inner, prefix, before_us, n, bytes, err);
+}
+
 static ko_status faulty_writer_open(ko_store *s, const char *key, ko_put_flags flags,
                                     ko_store_writer **out, ko_err *err)
 {
@@ -170,6 +177,7 @@ static const ko_store_ops faulty_ops = {
     .writer_commit = faulty_writer_commit,
     .writer_abort = faulty_writer_abort,
     .close = faulty_close,
+    .remove_temps = faulty_remove_temps,
 };
 
 ko_status ko_store_faulty_open(ko_store *inner, const ko_fault_plan *plan, ko_store **out,

@@ -12,7 +12,8 @@
  * hard-linked to the key (link fails with EEXIST if another writer won) and
  * unlinked; finally the directory is fsync'd so the new name survives a
  * crash.  A process killed at any point leaves either no object or the whole
- * object under the key; at worst a stray temporary file, which is invisible.
+ * object under the key; at worst a stray temporary file, which is invisible
+ * to listings and removed by ko_store_remove_temps once it is old enough.
  *
  * Deleting removes the file and then any directories it leaves empty, so
  * that prefixes disappear as they do on S3.  A writer that finds its
@@ -135,10 +136,15 @@ static ko_status pread_full(int fd, uint8_t *dst, size_t n, uint64_t off, size_t
     return KO_OK;
 }
 
+static int64_t mtime_us(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000 + st->st_mtim.tv_nsec / 1000;
+}
+
 static void info_from_stat(const struct stat *st, ko_obj_info *info)
 {
     info->size = (uint64_t)st->st_size;
-    info->mtime_us = (int64_t)st->st_mtim.tv_sec * 1000000 + st->st_mtim.tv_nsec / 1000;
+    info->mtime_us = mtime_us(st);
     snprintf(info->etag, sizeof info->etag, "%llx-%llx-%llx", (unsigned long long)st->st_ino,
              (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
                  (unsigned long long)st->st_mtim.tv_nsec,
@@ -340,6 +346,10 @@ typedef struct list_ctx {
     ko_list_entry *items;
     size_t count, cap;
     ko_err *err;
+    bool temps;        /* removing stale temporary files instead of listing */
+    int64_t before_us; /* temps: only those modified before this */
+    size_t n_removed;
+    uint64_t bytes;
 } list_ctx;
 
 static ko_status list_add(list_ctx *c, const char *key, const struct stat *st)
@@ -358,7 +368,7 @@ static ko_status list_add(list_ctx *c, const char *key, const struct stat *st)
     ko_list_entry *e = &c->items[c->count++];
     e->key = k;
     e->size = (uint64_t)st->st_size;
-    e->mtime_us = (int64_t)st->st_mtim.tv_sec * 1000000 + st->st_mtim.tv_nsec / 1000;
+    e->mtime_us = mtime_us(st);
     return KO_OK;
 }
 
@@ -372,10 +382,22 @@ static bool dir_may_match(const char *dir, size_t dn, const char *prefix)
 
 static ko_status list_dir(list_ctx *c, char *path, size_t len);
 
+static ko_status remove_temp(list_ctx *c, const char *path, const struct stat *st)
+{
+    if (mtime_us(st) >= c->before_us)
+        return KO_OK; /* a writer may still be at work */
+    if (unlinkat(c->root_fd, path, 0) != 0)
+        return errno == ENOENT ? KO_OK : ko_err_errno(c->err, errno, "delete %s", path);
+    c->n_removed++;
+    c->bytes += (uint64_t)st->st_size;
+    return KO_OK;
+}
+
 static ko_status list_entry(list_ctx *c, char *path, size_t len, const char *name)
 {
     size_t nlen = strlen(name);
-    if (len + nlen + 2 > KO_STORE_KEY_MAX + 1 || strncmp(name, TMP_PREFIX, 7) == 0)
+    bool temp = strncmp(name, TMP_PREFIX, sizeof TMP_PREFIX - 1) == 0;
+    if (len + nlen + 2 > KO_STORE_KEY_MAX + 1 || (temp && !c->temps))
         return KO_OK;
     memcpy(path + len, name, nlen + 1);
     struct stat st;
@@ -390,6 +412,8 @@ static ko_status list_entry(list_ctx *c, char *path, size_t len, const char *nam
     }
     if (!S_ISREG(st.st_mode) || strncmp(path, c->prefix, strlen(c->prefix)) != 0)
         return KO_OK;
+    if (c->temps)
+        return temp ? remove_temp(c, path, &st) : KO_OK;
     if (c->token && strcmp(path, c->token) <= 0)
         return KO_OK;
     return list_add(c, path, &st);
@@ -424,20 +448,36 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(((const ko_list_entry *)a)->key, ((const ko_list_entry *)b)->key);
 }
 
+/* Walks the files under c->prefix, from the deepest directory it names. */
+static ko_status walk(list_ctx *c)
+{
+    char path[KO_STORE_KEY_MAX + 2];
+    size_t start = dir_len(c->prefix);
+    if (start >= sizeof path - 1)
+        return ko_err_set(c->err, KO_ERR_INVALID, "list prefix too long");
+    memcpy(path, c->prefix, start);
+    if (start)
+        path[start++] = '/';
+    path[start] = '\0';
+    return list_dir(c, path, start);
+}
+
+static ko_status local_remove_temps(ko_store *s, const char *prefix, int64_t before_us, size_t *n,
+                                    uint64_t *bytes, ko_err *err)
+{
+    list_ctx c = {
+        .root_fd = root_fd(s), .prefix = prefix, .err = err, .temps = true, .before_us = before_us};
+    ko_status st = walk(&c);
+    *n += c.n_removed;
+    *bytes += c.bytes;
+    return st;
+}
+
 static ko_status local_list(ko_store *s, const char *prefix, const char *token, size_t max_keys,
                             ko_list_page *page, ko_err *err)
 {
     list_ctx c = {.root_fd = root_fd(s), .prefix = prefix, .token = token, .err = err};
-    char path[KO_STORE_KEY_MAX + 2];
-    /* Start the walk at the deepest directory the prefix names. */
-    size_t start = dir_len(prefix);
-    if (start >= sizeof path - 1)
-        return ko_err_set(err, KO_ERR_INVALID, "list prefix too long");
-    memcpy(path, prefix, start);
-    if (start)
-        path[start++] = '/';
-    path[start] = '\0';
-    ko_status st = list_dir(&c, path, start);
+    ko_status st = walk(&c);
     if (st == KO_OK && c.count)
         qsort(c.items, c.count, sizeof *c.items, entry_cmp);
     page->entries = c.items;
@@ -473,6 +513,7 @@ static const ko_store_ops local_ops = {
     .writer_commit = local_writer_commit,
     .writer_abort = local_writer_abort,
     .close = local_close,
+    .remove_temps = local_remove_temps,
 };
 
 /* mkdir -p for the root itself, which may be absolute or relative. */

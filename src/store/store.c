@@ -245,17 +245,36 @@ ko_status ko_store_head(ko_store *s, const char *key, ko_obj_info *info, ko_err 
     return st;
 }
 
+static ko_status check_prefix(const ko_store *s, const char *prefix, ko_err *err)
+{
+    if (strstr(prefix, "..") || strchr(prefix, '\\') || prefix[0] == '/')
+        return ko_err_set(err, KO_ERR_INVALID, "%s: list prefix '%s' is not allowed", s->uri,
+                          prefix);
+    return KO_OK;
+}
+
+ko_status ko_store_remove_temps(ko_store *s, const char *prefix, int64_t before_us, size_t *n,
+                                uint64_t *bytes, ko_err *err)
+{
+    prefix = prefix ? prefix : "";
+    ko_status st = check_prefix(s, prefix, err);
+    if (st != KO_OK || !s->ops->remove_temps)
+        return st;
+    st = s->ops->remove_temps(s, prefix, before_us, n, bytes, err);
+    return with_uri(s, prefix, st, err);
+}
+
 ko_status ko_store_list(ko_store *s, const char *prefix, const char *token, size_t max_keys,
                         ko_list_page *page, ko_err *err)
 {
     memset(page, 0, sizeof *page);
     if (!prefix)
         prefix = "";
-    if (strstr(prefix, "..") || strchr(prefix, '\\') || prefix[0] == '/')
-        return ko_err_set(err, KO_ERR_INVALID, "%s: list prefix '%s' is not allowed", s->uri,
-                          prefix);
-    ko_status st = s->ops->list(s, prefix, token && *token ? token : NULL,
-                                max_keys ? max_keys : DEFAULT_LIST_MAX, page, err);
+    ko_status st = check_prefix(s, prefix, err);
+    if (st != KO_OK)
+        return st;
+    st = s->ops->list(s, prefix, token && *token ? token : NULL,
+                      max_keys ? max_keys : DEFAULT_LIST_MAX, page, err);
     if (st != KO_OK) {
         ko_list_page_free(page);
         return with_uri(s, prefix, st, err);

@@ -79,6 +79,9 @@ typedef struct ko_store_ops {
     ko_status (*writer_commit)(ko_store_writer *w, ko_err *err); /* frees w */
     void (*writer_abort)(ko_store_writer *w);                    /* frees w */
     void (*close)(ko_store *s);
+    /* Optional (NULL: the backend leaves no temporary files). */
+    ko_status (*remove_temps)(ko_store *s, const char *prefix, int64_t before_us, size_t *n,
+                              uint64_t *bytes, ko_err *err);
 } ko_store_ops;
 
 /* Every backend's store struct starts with this header. */
@@ -143,6 +146,13 @@ ko_status ko_store_list(ko_store *s, const char *prefix, const char *token, size
                         ko_list_page *page, ko_err *err);
 /* Deletes key; deleting a missing key succeeds (as on S3). */
 ko_status ko_store_delete(ko_store *s, const char *key, ko_err *err);
+
+/* Deletes the temporary files a killed writer left under prefix (the local
+ * backend's ".ko-tmp-*", which are not keys and never listed) that were
+ * last modified before before_us; adds their number and size to *n and
+ * *bytes.  A backend without temporary files has nothing to do. */
+ko_status ko_store_remove_temps(ko_store *s, const char *prefix, int64_t before_us, size_t *n,
+                                uint64_t *bytes, ko_err *err);
 
 /* Streaming put for large objects: nothing is visible under key until
  * commit succeeds; abort (or a failed commit) leaves nothing behind. */

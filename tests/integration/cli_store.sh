@@ -21,7 +21,7 @@ expect_error() {
 }
 
 "$KOROLEV" --help | grep -q "store" || fail "--help does not list store"
-expect_error 2 "unknown command" "$KOROLEV" frobnicate
+expect_error 2 "unknown verb" "$KOROLEV" frobnicate
 expect_error 2 "usage" "$KOROLEV" store
 expect_error 2 "usage" "$KOROLEV" store mv x
 
@@ -35,8 +35,12 @@ check_store() {
   "$KOROLEV" store put "$base/a/big.bin" <"$tmp/big"
   "$KOROLEV" store cat "$base/a/big.bin" | cmp - "$tmp/big" || fail "$base: big round trip"
   "$KOROLEV" store ls "$base/a/" >"$tmp/ls"
-  [ "$(wc -l <"$tmp/ls")" -eq 2 ] || fail "$base: ls shows $(cat "$tmp/ls")"
+  [ "$(wc -l <"$tmp/ls")" -eq 3 ] || fail "$base: ls shows $(cat "$tmp/ls")"
+  head -1 "$tmp/ls" | grep -q "^SIZE  *MODIFIED  *URI$" || fail "$base: ls lacks its header"
   grep -q "20971520 .*a/big.bin" "$tmp/ls" || fail "$base: ls lacks big.bin size"
+  "$KOROLEV" store ls "$base/a/" --format jsonl >"$tmp/ls.jsonl"
+  [ "$(wc -l <"$tmp/ls.jsonl")" -eq 2 ] || fail "$base: ls --format jsonl shows $(cat "$tmp/ls.jsonl")"
+  grep -q '"size":20971520,.*a/big.bin"' "$tmp/ls.jsonl" || fail "$base: jsonl lacks big.bin"
   "$KOROLEV" store rm "$base/a/big.bin"
   expect_error 1 "not found\|NoSuchKey" "$KOROLEV" store cat "$base/a/big.bin"
   "$KOROLEV" store rm "$base/a/big.bin" # deleting again is fine

@@ -83,6 +83,12 @@ const routes = [
   ['GET', () => '/api/v1/tables/alpha/t1', null, READ],
   ['GET', () => '/api/v1/audit?object=alpha.t1', null, ADMIN],
   ['POST', () => '/api/v1/query', () => ({ sql: 'SELECT 1' }), READ],
+  // Every query format (streamed responses), by body, ?format= and over a table.
+  ['POST', () => '/api/v1/query', () => ({ sql: 'SELECT * FROM alpha.t1', format: 'json' }), READ],
+  ['POST', () => '/api/v1/query', () => ({ sql: 'SELECT * FROM alpha.t1', format: 'jsonl' }), READ],
+  ['POST', () => '/api/v1/query', () => ({ sql: 'SELECT * FROM alpha.t1', format: 'csv' }), READ],
+  ['POST', () => '/api/v1/query', () => ({ sql: 'SELECT 1 AS one', format: 'parquet' }), READ],
+  ['POST', () => '/api/v1/query?format=jsonl', () => ({ sql: 'SELECT 1 AS one' }), READ],
   ['GET', () => '/api/v1/tokens', null, ADMIN],
   ['POST', () => '/api/v1/tokens', (k) => ({ principal: `made-by-${k}`, role: 'reader' }), { ...ADMIN, admin: [201] }],
   ['DELETE', () => '/api/v1/tokens/0000000000000000', null, { ...ADMIN, admin: [404] }],

@@ -1,10 +1,13 @@
 /*
- * ice_write_fixture.h - what the test_ice_write_*.c tests share: a local
- * warehouse with two SQLite catalog handles (two writers racing), a table
- * of (id long, grp int, name string, score double), input Parquet files
- * of such rows, reading a table's rows back through ko_ice_reader, and
- * counting audit records and files.  Header-only: every function is
- * static and marked unused, so each test includes what it needs.
+ * ice_write_fixture.h - what the Iceberg table tests (test_ice_table.c,
+ * test_ice_write_*.c, test_ice_audit.c, test_ice_badinput.c) share: a
+ * local warehouse with two handles on its catalog (two writers racing;
+ * SQLite, or PostgreSQL for the tests CTest runs again under it), tables
+ * (by default of (id long, grp int, name string, score double)), input
+ * Parquet files of such rows, reading a table's rows back through
+ * ko_ice_reader, and counting audit records and files.  Header-only:
+ * every function is static and marked unused, so each test includes what
+ * it needs.
  */
 #ifndef KO_ICE_WRITE_FIXTURE_H
 #define KO_ICE_WRITE_FIXTURE_H
@@ -16,73 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
-#include "iceberg/iceberg.h"
-
-#define FX_UNUSED __attribute__((unused))
-
-/* -------------------------------------------------------- catalog adapter */
-
-FX_UNUSED static ko_status fx_load(void *ctx, const char *ns, const char *name, ko_arena *arena,
-                                   const char **location, ko_err *err)
-{
-    ko_cat_ns n;
-    ko_cat_table t;
-    ko_status st = ko_cat_ns_parse(ns, arena, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_load(ctx, n, name, arena, &t, err);
-    if (st == KO_OK)
-        *location = t.location;
-    return st;
-}
-
-FX_UNUSED static ko_status fx_create(void *ctx, const char *ns, const char *name,
-                                     const char *location, const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_create(ctx, &chg, n, name, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-/* Called once (then cleared) before the next catalog commit: a test puts
- * a concurrent change there to make a writer lose its race. */
-static void (*fx_before_commit)(void *arg);
-static void *fx_before_commit_arg;
-
-FX_UNUSED static ko_status fx_commit(void *ctx, const char *ns, const char *name,
-                                     const char *expected, const char *location,
-                                     const char *summary, ko_err *err)
-{
-    void (*hook)(void *) = fx_before_commit;
-    fx_before_commit = NULL;
-    if (hook)
-        hook(fx_before_commit_arg);
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_commit(ctx, &chg, n, name, expected, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-FX_UNUSED static ko_status fx_audit(void *ctx, const char *action, const char *object,
-                                    const char *summary, ko_err *err)
-{
-    ko_cat_change chg = {"test", summary};
-    return ko_cat_audit_append(ctx, &chg, action, object, NULL, NULL, NULL, err);
-}
+#include "ice_catalog_fixture.h"
 
 /* ----------------------------------------------------------------- fixture */
 
 typedef struct fx {
     char *dir;
+    char ns[16]; /* the namespace fx_open created */
+    char wh_uri[4200], cat_uri[4200];
+    const char *pg_dsn; /* NULL: the catalog is SQLite in dir */
     ko_store *store;
     ko_cat *cat, *cat2;
     ko_ice_catalog icat, icat2;
@@ -97,29 +42,38 @@ static const char FX_SCHEMA[] =
     "{\"id\":3,\"name\":\"name\",\"required\":false,\"type\":\"string\"},"
     "{\"id\":4,\"name\":\"score\",\"required\":false,\"type\":\"double\"}]}";
 
-FX_UNUSED static int fx_setup(void **state)
+/* A fresh warehouse in a temporary directory with two handles on its
+ * catalog: SQLite there, or with pg_ok the PostgreSQL server
+ * KO_TEST_PG_DSN names; creates namespace ns (which a PostgreSQL
+ * database shared by several tests needs distinct) unless NULL. */
+FX_UNUSED static fx *fx_open(const char *ns, bool pg_ok)
 {
     fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
     ko_err err = {0};
     f->dir = tu_mkdtemp();
-    char uri[4200];
-    snprintf(uri, sizeof uri, "%s/wh", f->dir);
-    TU_OK(ko_store_open(uri, NULL, &f->store, &err), &err);
-    snprintf(uri, sizeof uri, "sqlite:%s/catalog.db", f->dir);
-    TU_OK(ko_cat_open(uri, NULL, &f->cat, &err), &err);
-    TU_OK(ko_cat_open(uri, NULL, &f->cat2, &err), &err);
-    f->icat = (ko_ice_catalog){f->cat, fx_load, fx_create, fx_commit, fx_audit};
-    f->icat2 = (ko_ice_catalog){f->cat2, fx_load, fx_create, fx_commit, fx_audit};
+    snprintf(f->wh_uri, sizeof f->wh_uri, "%s/wh", f->dir);
+    TU_OK(ko_store_open(f->wh_uri, NULL, &f->store, &err), &err);
+    const char *dsn = pg_ok ? getenv("KO_TEST_PG_DSN") : NULL;
+    f->pg_dsn = dsn && *dsn ? dsn : NULL;
+    if (f->pg_dsn)
+        snprintf(f->cat_uri, sizeof f->cat_uri, "%s", dsn);
+    else
+        snprintf(f->cat_uri, sizeof f->cat_uri, "sqlite:%s/catalog.db", f->dir);
+    TU_OK(ko_cat_open(f->cat_uri, NULL, &f->cat, &err), &err);
+    TU_OK(ko_cat_open(f->cat_uri, NULL, &f->cat2, &err), &err);
+    f->icat = fx_catalog(f->cat);
+    f->icat2 = fx_catalog(f->cat2);
     f->wh = (ko_ice_warehouse){f->store, &f->icat};
     f->wh2 = (ko_ice_warehouse){f->store, &f->icat2};
-    TU_OK(ko_cat_ns_create(f->cat, NULL, KO_CAT_NS("db"), NULL, 0, &err), &err);
-    *state = f;
-    return 0;
+    snprintf(f->ns, sizeof f->ns, "%s", ns ? ns : "");
+    if (ns)
+        TU_OK(ko_cat_ns_create(f->cat, NULL, KO_CAT_NS(ns), NULL, 0, &err), &err);
+    return f;
 }
 
-FX_UNUSED static int fx_teardown(void **state)
+FX_UNUSED static void fx_close(fx *f)
 {
-    fx *f = *state;
     ko_cat_close(f->cat);
     ko_cat_close(f->cat2);
     ko_store_close(f->store);
@@ -127,27 +81,48 @@ FX_UNUSED static int fx_teardown(void **state)
     tu_rmtree(f->dir);
     free(f->dir);
     free(f);
+}
+
+/* cmocka setup and teardown of a SQLite fixture with namespace "db". */
+FX_UNUSED static int fx_setup(void **state)
+{
+    *state = fx_open("db", false);
     return 0;
 }
 
-FX_UNUSED static void fx_create_table(fx *f, const char *name, const char *partition_by,
-                                      const ko_ice_kv *props, uint32_t n_props)
+FX_UNUSED static int fx_teardown(void **state)
+{
+    fx_close(*state);
+    return 0;
+}
+
+/* Creates db.name with the schema in JSON. */
+FX_UNUSED static void fx_create_table_json(fx *f, const char *name, const char *schema_json,
+                                           const char *partition_by, const ko_ice_kv *props,
+                                           uint32_t n_props)
 {
     ko_err err = {0};
     ko_ice_schema schema;
-    TU_OK(ko_ice_schema_parse(FX_SCHEMA, strlen(FX_SCHEMA), &f->arena, &schema, &err), &err);
+    TU_OK(ko_ice_schema_parse(schema_json, strlen(schema_json), &f->arena, &schema, &err), &err);
     ko_ice_table_create_opts o = {.schema = &schema,
                                   .partition_by = partition_by,
                                   .properties = props,
                                   .n_properties = n_props};
-    TU_OK(ko_ice_table_create(&f->wh, "db", name, &o, &f->arena, NULL, &err), &err);
+    TU_OK(ko_ice_table_create(&f->wh, f->ns, name, &o, &f->arena, NULL, &err), &err);
+}
+
+/* Creates db.name with FX_SCHEMA. */
+FX_UNUSED static void fx_create_table(fx *f, const char *name, const char *partition_by,
+                                      const ko_ice_kv *props, uint32_t n_props)
+{
+    fx_create_table_json(f, name, FX_SCHEMA, partition_by, props, n_props);
 }
 
 FX_UNUSED static ko_ice_table fx_table(fx *f, const char *name)
 {
     ko_err err = {0};
     ko_ice_table t;
-    TU_OK(ko_ice_table_load(&f->wh, "db", name, &f->arena, &t, &err), &err);
+    TU_OK(ko_ice_table_load(&f->wh, f->ns, name, &f->arena, &t, &err), &err);
     return t;
 }
 
@@ -248,7 +223,7 @@ FX_UNUSED static ko_ice_commit_info fx_append(fx *f, const ko_ice_warehouse *wh,
     TU_OK(ko_pq_reader_open(f->store, key, &r, &err), &err);
     const char *name = key;
     ko_ice_commit_info info;
-    TU_OK(ko_ice_table_append(wh, "db", table, &r, &name, 1, NULL, &f->arena, &info, &err), &err);
+    TU_OK(ko_ice_table_append(wh, f->ns, table, &r, &name, 1, NULL, &f->arena, &info, &err), &err);
     ko_pq_reader_close(r);
     return info;
 }
@@ -370,7 +345,7 @@ FX_UNUSED static size_t fx_unreferenced(fx *f, const char *table)
     ko_err err = {0};
     ko_ice_remove_result rm;
     int64_t future = ko_now_us() / 1000 + 24LL * 3600 * 1000;
-    TU_OK(ko_ice_table_remove_files(&f->wh, "db", table, future, &f->arena, &rm, &err), &err);
+    TU_OK(ko_ice_table_remove_files(&f->wh, f->ns, table, future, &f->arena, &rm, &err), &err);
     for (size_t i = 0; i < rm.n_removed; i++)
         print_message("unreferenced: %s\n", rm.removed[i]);
     return rm.n_removed;

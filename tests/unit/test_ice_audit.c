@@ -20,127 +20,20 @@
  * The catalog is SQLite, or the PostgreSQL server KO_TEST_PG_DSN names
  * (CTest runs this test a second time under tests/with-postgres).
  */
-#include "testutil.h"
+#include "ice_write_fixture.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
 
-#include "catalog/catalog.h"
-#include "iceberg/iceberg.h"
-
-/* -------------------------------------------------------- catalog adapter */
-
-static ko_status ad_load(void *ctx, const char *ns, const char *name, ko_arena *arena,
-                         const char **location, ko_err *err)
-{
-    ko_cat_ns n;
-    ko_cat_table t;
-    ko_status st = ko_cat_ns_parse(ns, arena, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_load(ctx, n, name, arena, &t, err);
-    if (st == KO_OK)
-        *location = t.location;
-    return st;
-}
-
-static ko_status ad_create(void *ctx, const char *ns, const char *name, const char *location,
-                           const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_create(ctx, &chg, n, name, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_commit(void *ctx, const char *ns, const char *name, const char *expected,
-                           const char *location, const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_commit(ctx, &chg, n, name, expected, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_audit(void *ctx, const char *action, const char *object, const char *summary,
-                          ko_err *err)
-{
-    ko_cat_change chg = {"test", summary};
-    return ko_cat_audit_append(ctx, &chg, action, object, NULL, NULL, NULL, err);
-}
-
-/* ----------------------------------------------------------------- fixture */
-
-typedef struct fx {
-    char *dir;
-    char wh_uri[4200], cat_uri[4200];
-    const char *pg_dsn; /* NULL: SQLite */
-    ko_store *store;
-    ko_cat *cat;
-    ko_ice_catalog icat;
-    ko_ice_warehouse wh;
-    ko_arena arena;
-} fx;
-
+/* The catalog is SQLite, or PostgreSQL when KO_TEST_PG_DSN is set. */
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    ko_err err = {0};
-    f->dir = tu_mkdtemp();
-    snprintf(f->wh_uri, sizeof f->wh_uri, "%s/wh", f->dir);
-    TU_OK(ko_store_open(f->wh_uri, NULL, &f->store, &err), &err);
-    const char *dsn = getenv("KO_TEST_PG_DSN");
-    f->pg_dsn = dsn && *dsn ? dsn : NULL;
-    if (f->pg_dsn)
-        snprintf(f->cat_uri, sizeof f->cat_uri, "%s", dsn);
-    else
-        snprintf(f->cat_uri, sizeof f->cat_uri, "sqlite:%s/catalog.db", f->dir);
-    TU_OK(ko_cat_open(f->cat_uri, NULL, &f->cat, &err), &err);
+    fx *f = fx_open(NULL, true);
     print_message("catalog: %s\n", ko_cat_backend(f->cat));
-    f->icat = (ko_ice_catalog){f->cat, ad_load, ad_create, ad_commit, ad_audit};
-    f->wh = (ko_ice_warehouse){f->store, &f->icat};
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fx *f = *state;
-    ko_cat_close(f->cat);
-    ko_store_close(f->store);
-    ko_arena_free(&f->arena);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
 /* ------------------------------------------------------------ input files */
-
-static void push(ko_pq_column *c, bool present, const void *v, size_t len)
-{
-    int16_t d = present ? c->max_def : 0;
-    if (c->max_def > 0)
-        assert_int_equal(ko_buf_append(&c->def, &d, sizeof d), KO_OK);
-    c->n++;
-    if (!present)
-        return;
-    assert_int_equal(ko_buf_append(&c->values, v, len), KO_OK);
-    if (c->type == KO_PQ_BYTE_ARRAY) {
-        int64_t end = (int64_t)c->values.len;
-        assert_int_equal(ko_buf_append(&c->offsets, &end, sizeof end), KO_OK);
-    }
-    c->n_values++;
-}
 
 /* A Parquet file of n rows (id long, name string) under key. */
 static void write_input(fx *f, const char *key, int64_t first_id, size_t n)
@@ -172,8 +65,8 @@ static void write_input(fx *f, const char *key, int64_t first_id, size_t n)
         int64_t id = first_id + (int64_t)r;
         char name[32];
         int len = snprintf(name, sizeof name, "row %lld", (long long)id);
-        push(&cols[0], true, &id, 8);
-        push(&cols[1], r % 3 != 1, name, (size_t)len);
+        fx_push(&cols[0], true, &id, 8);
+        fx_push(&cols[1], r % 3 != 1, name, (size_t)len);
     }
     TU_OK(ko_pq_writer_write(w, cols, &err), &err);
     TU_OK(ko_pq_writer_close(w, &err), &err);
@@ -394,7 +287,7 @@ static void test_every_mutation_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_every_mutation_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_mutation_once, setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,76 +18,7 @@
  * The catalog is SQLite, or the PostgreSQL server KO_TEST_PG_DSN names
  * (CTest runs this test a second time under tests/with-postgres).
  */
-#include "testutil.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "catalog/catalog.h"
-#include "iceberg/iceberg.h"
-
-/* -------------------------------------------------------- catalog adapter */
-
-static ko_status ad_load(void *ctx, const char *ns, const char *name, ko_arena *arena,
-                         const char **location, ko_err *err)
-{
-    ko_cat_ns n;
-    ko_cat_table t;
-    ko_status st = ko_cat_ns_parse(ns, arena, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_load(ctx, n, name, arena, &t, err);
-    if (st == KO_OK)
-        *location = t.location;
-    return st;
-}
-
-static ko_status ad_create(void *ctx, const char *ns, const char *name, const char *location,
-                           const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_create(ctx, &chg, n, name, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_commit(void *ctx, const char *ns, const char *name, const char *expected,
-                           const char *location, const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_commit(ctx, &chg, n, name, expected, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_audit(void *ctx, const char *action, const char *object, const char *summary,
-                          ko_err *err)
-{
-    ko_cat_change chg = {"test", summary};
-    return ko_cat_audit_append(ctx, &chg, action, object, NULL, NULL, NULL, err);
-}
-
-/* ----------------------------------------------------------------- fixture */
-
-typedef struct fx {
-    char ns[16]; /* a namespace per test: a PostgreSQL database serves them all */
-    char ident[24];
-    char prefix[24]; /* the table's keys in the store */
-    char *dir;
-    ko_store *store;
-    ko_cat *cat;
-    ko_ice_catalog icat;
-    ko_ice_warehouse wh;
-    ko_arena arena;
-} fx;
+#include "ice_write_fixture.h"
 
 static const char SCHEMA_JSON[] =
     "{\"type\":\"struct\",\"fields\":["
@@ -100,45 +31,17 @@ static const char SCHEMA_JSON[] =
     "{\"id\":7,\"name\":\"ts\",\"required\":false,\"type\":\"timestamp\"},"
     "{\"id\":8,\"name\":\"ratio\",\"required\":false,\"type\":\"float\"}]}";
 
+/* A namespace per test (a PostgreSQL database serves them all) with table
+ * t; the catalog is SQLite, or PostgreSQL when KO_TEST_PG_DSN is set. */
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    ko_err err = {0};
-    f->dir = tu_mkdtemp();
-    char uri[4200];
-    snprintf(uri, sizeof uri, "%s/wh", f->dir);
-    TU_OK(ko_store_open(uri, NULL, &f->store, &err), &err);
-    const char *dsn = getenv("KO_TEST_PG_DSN");
-    if (dsn && *dsn)
-        snprintf(uri, sizeof uri, "%s", dsn);
-    else
-        snprintf(uri, sizeof uri, "sqlite:%s/catalog.db", f->dir);
-    TU_OK(ko_cat_open(uri, NULL, &f->cat, &err), &err);
-    print_message("catalog: %s\n", ko_cat_backend(f->cat));
-    f->icat = (ko_ice_catalog){f->cat, ad_load, ad_create, ad_commit, ad_audit};
-    f->wh = (ko_ice_warehouse){f->store, &f->icat};
     static int n_setups;
-    snprintf(f->ns, sizeof f->ns, "bad%d", ++n_setups);
-    snprintf(f->ident, sizeof f->ident, "%s.t", f->ns);
-    snprintf(f->prefix, sizeof f->prefix, "%s/t/", f->ns);
-    TU_OK(ko_cat_ns_create(f->cat, NULL, KO_CAT_NS(f->ns), NULL, 0, &err), &err);
-    ko_ice_schema schema;
-    TU_OK(ko_ice_schema_parse(SCHEMA_JSON, strlen(SCHEMA_JSON), &f->arena, &schema, &err), &err);
-    ko_ice_table_create_opts o = {.schema = &schema, .partition_by = "bucket(4, id)"};
-    TU_OK(ko_ice_table_create(&f->wh, f->ns, "t", &o, &f->arena, NULL, &err), &err);
+    char ns[16];
+    snprintf(ns, sizeof ns, "bad%d", ++n_setups);
+    fx *f = fx_open(ns, true);
+    print_message("catalog: %s\n", ko_cat_backend(f->cat));
+    fx_create_table_json(f, "t", SCHEMA_JSON, "bucket(4, id)", NULL, 0);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    ko_cat_close(f->cat);
-    ko_store_close(f->store);
-    ko_arena_free(&f->arena);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
     return 0;
 }
 
@@ -163,9 +66,11 @@ static void take(fx *f, snapshot *s)
     TU_OK(ko_cat_audit_verify(f->cat, &s->audit, &err), &err);
     const char *token = NULL;
     size_t used = 0;
+    char prefix[24];
+    snprintf(prefix, sizeof prefix, "%s/t/", f->ns);
     do {
         ko_list_page page = {0};
-        TU_OK(ko_store_list(f->store, f->prefix, token, 1000, &page, &err), &err);
+        TU_OK(ko_store_list(f->store, prefix, token, 1000, &page, &err), &err);
         for (size_t i = 0; i < page.count; i++) {
             int k = snprintf(s->files + used, sizeof s->files - used, "%s\n", page.entries[i].key);
             assert_true(k > 0 && (size_t)k < sizeof s->files - used);
@@ -217,7 +122,9 @@ static void expect_refused(fx *f, const char *column, const char *to, ko_status 
         fail_msg("%s -> %s: got %s (%s), want %s", column, to, ko_status_name(st), err.msg,
                  ko_status_name(want));
     print_message("%s -> %s: %s\n", column, to, err.msg);
-    assert_non_null(strstr(err.msg, f->ident));
+    char ident[24];
+    snprintf(ident, sizeof ident, "%s.t", f->ns);
+    assert_non_null(strstr(err.msg, ident));
     char name[80];
     snprintf(name, sizeof name, "'%s'", column);
     if (!strstr(err.msg, name) || (from && (!strstr(err.msg, from) || !strstr(err.msg, to))))
@@ -277,8 +184,8 @@ static void test_allowed_promotions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_disallowed_type_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_allowed_promotions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disallowed_type_changes, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_allowed_promotions, setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,75 +10,13 @@
  * evolution, rollback, expiry and file removal that keeps every file a
  * retained snapshot references, and input files that do not fit the table.
  */
-#include "testutil.h"
+#include "ice_write_fixture.h"
 
-#include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "catalog/catalog.h"
-#include "iceberg/iceberg.h"
-
-/* -------------------------------------------------------- catalog adapter */
-
-static ko_status ad_load(void *ctx, const char *ns, const char *name, ko_arena *arena,
-                         const char **location, ko_err *err)
-{
-    ko_cat_ns n;
-    ko_cat_table t;
-    ko_status st = ko_cat_ns_parse(ns, arena, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_load(ctx, n, name, arena, &t, err);
-    if (st == KO_OK)
-        *location = t.location;
-    return st;
-}
-
-static ko_status ad_create(void *ctx, const char *ns, const char *name, const char *location,
-                           const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_table_create(ctx, &chg, n, name, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_commit(void *ctx, const char *ns, const char *name, const char *expected,
-                           const char *location, const char *summary, ko_err *err)
-{
-    ko_arena a = {0};
-    ko_cat_ns n;
-    ko_cat_change chg = {"test", summary};
-    ko_status st = ko_cat_ns_parse(ns, &a, &n, err);
-    if (st == KO_OK)
-        st = ko_cat_commit(ctx, &chg, n, name, expected, location, err);
-    ko_arena_free(&a);
-    return st;
-}
-
-static ko_status ad_audit(void *ctx, const char *action, const char *object, const char *summary,
-                          ko_err *err)
-{
-    ko_cat_change chg = {"test", summary};
-    return ko_cat_audit_append(ctx, &chg, action, object, NULL, NULL, NULL, err);
-}
-
-/* ----------------------------------------------------------------- fixture */
-
-typedef struct fx {
-    char *dir;
-    ko_store *store;
-    ko_cat *cat, *cat2;
-    ko_ice_catalog icat, icat2;
-    ko_ice_warehouse wh, wh2;
-    ko_arena arena;
-} fx;
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char SCHEMA_JSON[] =
     "{\"type\":\"struct\",\"fields\":["
@@ -88,46 +26,9 @@ static const char SCHEMA_JSON[] =
     "{\"id\":4,\"name\":\"score\",\"required\":false,\"type\":\"double\"},"
     "{\"id\":5,\"name\":\"qty\",\"required\":false,\"type\":\"long\"}]}";
 
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    ko_err err = {0};
-    f->dir = tu_mkdtemp();
-    char uri[4200];
-    snprintf(uri, sizeof uri, "%s/wh", f->dir);
-    TU_OK(ko_store_open(uri, NULL, &f->store, &err), &err);
-    snprintf(uri, sizeof uri, "sqlite:%s/catalog.db", f->dir);
-    TU_OK(ko_cat_open(uri, NULL, &f->cat, &err), &err);
-    TU_OK(ko_cat_open(uri, NULL, &f->cat2, &err), &err);
-    f->icat = (ko_ice_catalog){f->cat, ad_load, ad_create, ad_commit, ad_audit};
-    f->icat2 = (ko_ice_catalog){f->cat2, ad_load, ad_create, ad_commit, ad_audit};
-    f->wh = (ko_ice_warehouse){f->store, &f->icat};
-    f->wh2 = (ko_ice_warehouse){f->store, &f->icat2};
-    TU_OK(ko_cat_ns_create(f->cat, NULL, KO_CAT_NS("db"), NULL, 0, &err), &err);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    ko_cat_close(f->cat);
-    ko_cat_close(f->cat2);
-    ko_store_close(f->store);
-    ko_arena_free(&f->arena);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
 static void create_table(fx *f, const char *name, const char *partition_by)
 {
-    ko_err err = {0};
-    ko_ice_schema schema;
-    TU_OK(ko_ice_schema_parse(SCHEMA_JSON, strlen(SCHEMA_JSON), &f->arena, &schema, &err), &err);
-    ko_ice_table_create_opts o = {.schema = &schema, .partition_by = partition_by};
-    TU_OK(ko_ice_table_create(&f->wh, "db", name, &o, &f->arena, NULL, &err), &err);
+    fx_create_table_json(f, name, SCHEMA_JSON, partition_by, NULL, 0);
 }
 
 /* ------------------------------------------------------------ input files */
@@ -141,42 +42,16 @@ typedef struct row {
     int32_t qty;
 } row;
 
-static ko_pq_schema_element el(const char *name, ko_pq_type t, ko_pq_repetition rep)
-{
-    return (ko_pq_schema_element){.name = name,
-                                  .has_type = true,
-                                  .type = t,
-                                  .has_repetition = true,
-                                  .repetition = rep,
-                                  .converted = KO_PQ_CT_NONE};
-}
-
-static void push(ko_pq_column *c, bool present, const void *v, size_t len)
-{
-    int16_t d = present ? c->max_def : 0;
-    if (c->max_def > 0)
-        assert_int_equal(ko_buf_append(&c->def, &d, sizeof d), KO_OK);
-    c->n++;
-    if (!present)
-        return;
-    assert_int_equal(ko_buf_append(&c->values, v, len), KO_OK);
-    if (c->type == KO_PQ_BYTE_ARRAY) {
-        int64_t end = (int64_t)c->values.len;
-        assert_int_equal(ko_buf_append(&c->offsets, &end, sizeof end), KO_OK);
-    }
-    c->n_values++;
-}
-
 /* A Parquet file like a user would bring: no field ids, qty as INT32. */
 static void write_input(fx *f, const char *key, const row *rows, size_t n)
 {
     ko_pq_schema_element els[6] = {
         {.name = "schema", .num_children = 5, .converted = KO_PQ_CT_NONE},
-        el("id", KO_PQ_INT64, KO_PQ_REQUIRED),
-        el("name", KO_PQ_BYTE_ARRAY, KO_PQ_OPTIONAL),
-        el("ts", KO_PQ_INT64, KO_PQ_OPTIONAL),
-        el("score", KO_PQ_DOUBLE, KO_PQ_OPTIONAL),
-        el("qty", KO_PQ_INT32, KO_PQ_OPTIONAL)};
+        fx_el("id", KO_PQ_INT64, KO_PQ_REQUIRED),
+        fx_el("name", KO_PQ_BYTE_ARRAY, KO_PQ_OPTIONAL),
+        fx_el("ts", KO_PQ_INT64, KO_PQ_OPTIONAL),
+        fx_el("score", KO_PQ_DOUBLE, KO_PQ_OPTIONAL),
+        fx_el("qty", KO_PQ_INT32, KO_PQ_OPTIONAL)};
     els[2].logical = (ko_pq_logical){.kind = KO_PQ_LT_STRING};
     els[3].logical = (ko_pq_logical){.kind = KO_PQ_LT_TIMESTAMP, .unit = KO_PQ_MICROS};
     ko_err err = {0};
@@ -187,11 +62,12 @@ static void write_input(fx *f, const char *key, const row *rows, size_t n)
     for (int i = 0; i < 5; i++)
         assert_int_equal(ko_pq_column_init(&cols[i], &s->leaves[i]), KO_OK);
     for (size_t r = 0; r < n; r++) {
-        push(&cols[0], true, &rows[r].id, 8);
-        push(&cols[1], rows[r].name != NULL, rows[r].name, rows[r].name ? strlen(rows[r].name) : 0);
-        push(&cols[2], true, &rows[r].ts, 8);
-        push(&cols[3], true, &rows[r].score, 8);
-        push(&cols[4], !rows[r].qty_null, &rows[r].qty, 4);
+        fx_push(&cols[0], true, &rows[r].id, 8);
+        fx_push(&cols[1], rows[r].name != NULL, rows[r].name,
+                rows[r].name ? strlen(rows[r].name) : 0);
+        fx_push(&cols[2], true, &rows[r].ts, 8);
+        fx_push(&cols[3], true, &rows[r].score, 8);
+        fx_push(&cols[4], !rows[r].qty_null, &rows[r].qty, 4);
     }
     TU_OK(ko_pq_writer_write(w, cols, &err), &err);
     TU_OK(ko_pq_writer_close(w, &err), &err);
@@ -758,10 +634,10 @@ static void write_odd(fx *f, const char *key, ko_pq_schema_element *els, uint32_
     for (uint32_t i = 0; i < n_leaves; i++) {
         assert_int_equal(ko_pq_column_init(&cols[i], &s->leaves[i]), KO_OK);
         uint8_t v[8] = {'a', 0, 0, 0, 0, 0, 0, 0};
-        push(&cols[i], true, v,
-             ko_pq_value_width(cols[i].type, cols[i].type_length)
-                 ? ko_pq_value_width(cols[i].type, cols[i].type_length)
-                 : 1);
+        fx_push(&cols[i], true, v,
+                ko_pq_value_width(cols[i].type, cols[i].type_length)
+                    ? ko_pq_value_width(cols[i].type, cols[i].type_length)
+                    : 1);
     }
     TU_OK(ko_pq_writer_write(w, cols, &err), &err);
     TU_OK(ko_pq_writer_close(w, &err), &err);
@@ -787,17 +663,17 @@ static void test_bad_inputs(void **state)
     fx *f = *state;
     create_table(f, "b", "");
     ko_pq_schema_element root = {.name = "schema", .converted = KO_PQ_CT_NONE};
-    ko_pq_schema_element extra[3] = {root, el("id", KO_PQ_INT64, KO_PQ_REQUIRED),
-                                     el("surprise", KO_PQ_INT64, KO_PQ_OPTIONAL)};
+    ko_pq_schema_element extra[3] = {root, fx_el("id", KO_PQ_INT64, KO_PQ_REQUIRED),
+                                     fx_el("surprise", KO_PQ_INT64, KO_PQ_OPTIONAL)};
     extra[0].num_children = 2;
     write_odd(f, "in/extra.parquet", extra, 2);
     expect_append_error(f, "in/extra.parquet", "column 'surprise' is not in the table");
-    ko_pq_schema_element missing[2] = {root, el("name", KO_PQ_BYTE_ARRAY, KO_PQ_OPTIONAL)};
+    ko_pq_schema_element missing[2] = {root, fx_el("name", KO_PQ_BYTE_ARRAY, KO_PQ_OPTIONAL)};
     missing[0].num_children = 1;
     missing[1].logical.kind = KO_PQ_LT_STRING;
     write_odd(f, "in/missing.parquet", missing, 1);
     expect_append_error(f, "in/missing.parquet", "required column 'id' is missing");
-    ko_pq_schema_element wrong[2] = {root, el("id", KO_PQ_BYTE_ARRAY, KO_PQ_REQUIRED)};
+    ko_pq_schema_element wrong[2] = {root, fx_el("id", KO_PQ_BYTE_ARRAY, KO_PQ_REQUIRED)};
     wrong[0].num_children = 1;
     wrong[1].logical.kind = KO_PQ_LT_STRING;
     write_odd(f, "in/wrong.parquet", wrong, 1);
@@ -813,16 +689,85 @@ static void test_bad_inputs(void **state)
     ko_list_page_free(&page);
 }
 
+/* Writes a file of n bytes at dir/rel (directories made) and backdates
+ * its modification time by age_s seconds. */
+static void put_temp(fx *f, const char *rel, size_t n, int64_t age_s)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/wh/%s", f->dir, rel);
+    for (char *p = strchr(path + strlen(f->dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        (void)mkdir(path, 0755);
+        *p = '/';
+    }
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fputc('x', fp), 'x');
+    assert_int_equal(fclose(fp), 0);
+    struct timespec ts[2];
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= (time_t)age_s;
+    ts[1] = ts[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* Is there a file at wh/rel (temporary files are no keys: no ko_store_head)? */
+static bool file_exists(fx *f, const char *rel)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/wh/%s", f->dir, rel);
+    return access(path, F_OK) == 0;
+}
+
+/* Temporary files of killed local writes (".ko-tmp-*", invisible to
+ * listings) go with the other unreferenced files once older than the
+ * safety age; younger ones, and every referenced file, stay. */
+static void test_remove_stale_temps(void **state)
+{
+    fx *f = *state;
+    ko_err err = {0};
+    create_table(f, "tmp", "bucket(2,id)");
+    row rows[4] = {{.id = 1, .name = "a"}, {.id = 2}, {.id = 3, .name = "c"}, {.id = 4}};
+    append_rows(f, "tmp", "in/tmp.parquet", rows, 4);
+    const char *stale[] = {"db/tmp/data/.ko-tmp-1111", "db/tmp/data/id_bucket=1/.ko-tmp-2222",
+                           "db/tmp/metadata/.ko-tmp-3333"};
+    const char *fresh = "db/tmp/metadata/.ko-tmp-4444";
+    for (size_t i = 0; i < 3; i++)
+        put_temp(f, stale[i], 100, 4LL * 24 * 3600); /* older than the default 3 days */
+    put_temp(f, fresh, 100, 3600);
+    put_temp(f, "elsewhere/.ko-tmp-5555", 100, 30LL * 24 * 3600); /* not the table's */
+    size_t before = fx_count_keys(f, "db/tmp/");
+    ko_ice_remove_result rm;
+    TU_OK(ko_ice_table_remove_files(&f->wh, "db", "tmp", 0, &f->arena, &rm, &err), &err);
+    assert_int_equal(rm.n_temps, 3);
+    assert_int_equal(rm.n_removed, 0);
+    assert_int_equal(rm.bytes, 300);
+    for (size_t i = 0; i < 3; i++)
+        assert_false(file_exists(f, stale[i]));
+    assert_true(file_exists(f, fresh));
+    assert_true(file_exists(f, "elsewhere/.ko-tmp-5555"));
+    assert_int_equal(fx_count_keys(f, "db/tmp/"), before);
+    assert_true(rm.n_referenced > 0);
+    /* A cut-off in the future takes the young one too. */
+    TU_OK(ko_ice_table_remove_files(&f->wh, "db", "tmp", ko_now_us() / 1000 + 1000, &f->arena, &rm,
+                                    &err),
+          &err);
+    assert_int_equal(rm.n_temps, 1);
+    assert_false(file_exists(f, fresh));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_partitioned, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_summaries_exact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_retry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_evolve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_expire_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_append_partitioned, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_summaries_exact, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_evolve, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_expire_remove, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_inputs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_remove_stale_temps, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -610,6 +610,62 @@ static void test_update_flow(void **state)
     ko_ice_dir_close(dir);
 }
 
+static bool keep_outside_15_25(int64_t id)
+{
+    return id < 15 || id >= 25;
+}
+
+/* Planning skips the data manifests whose partition summaries rule the
+ * filter out, and plans the same files as without skipping. */
+static void test_plan_prunes_manifests(void **state)
+{
+    fx *f = *state;
+    ko_err err = {0};
+    fx_create_table(f, "m", "truncate(10, id)", NULL, 0);
+    for (int64_t from = 0; from < 40; from += 10)
+        fx_append(f, &f->wh, "m", from, from + 10); /* one manifest per partition */
+    ko_ice_table t = fx_table(f, "m");
+    struct {
+        const char *where;
+        size_t skipped, n_all, n_some;
+    } cases[] = {
+        {"id >= 10 and id < 20", 3, 1, 0},
+        {"id >= 15 and id < 25", 2, 0, 2},
+        {"id = 37", 3, 0, 1},
+        {"score > 100", 0, 0, 0}, /* no partition column: nothing skipped */
+        {"id < 0", 4, 0, 0},
+    };
+    for (size_t i = 0; i < KO_ARRAY_LEN(cases); i++) {
+        ko_ice_rewrite_plan plan;
+        TU_OK(ko_ice_table_plan_rewrite(&f->wh, &t, NULL, parse(f, "m", cases[i].where), &f->arena,
+                                        &plan, &err),
+              &err);
+        print_message("%s: %zu of %zu manifests skipped, %zu tasks\n", cases[i].where,
+                      plan.scan.manifests_skipped, plan.scan.manifests, plan.scan.n_tasks);
+        assert_int_equal(plan.scan.manifests, 4);
+        assert_int_equal(plan.scan.manifests_skipped, cases[i].skipped);
+        assert_int_equal(plan.scan.data_files, 4);
+        assert_int_equal(plan.scan.n_tasks, cases[i].n_all + cases[i].n_some);
+        assert_int_equal(plan.scan.data_files_skipped, 4 - plan.scan.n_tasks);
+        assert_int_equal(plan.n_all, cases[i].n_all);
+        assert_int_equal(plan.n_some, cases[i].n_some);
+        for (size_t k = 0; k < plan.scan.n_tasks; k++)
+            assert_true(plan.scan.tasks[k].file->record_count == 10);
+    }
+    /* And the change itself. */
+    ko_ice_commit_info info;
+    ko_ice_rewrite_result res;
+    TU_OK(ko_ice_table_delete_where(&f->wh, "db", "m", parse(f, "m", "id >= 15 and id < 25"), NULL,
+                                    NULL, &f->arena, &info, &res, &err),
+          &err);
+    fx_expect_ids(f, "m", 40, keep_outside_15_25);
+    /* Files removed from and added to partitions 10 and 20. */
+    t = fx_table(f, "m");
+    const ko_ice_snapshot *s = ko_ice_meta_current_snapshot(&t.meta);
+    assert_int_equal(fx_summary(s, "deleted-data-files"), 2);
+    assert_int_equal(fx_summary(s, "changed-partition-count"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +677,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine_deletes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_delete_conflict_cleans_up, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_update_flow, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_plan_prunes_manifests, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static void test_tags_branches(void **state)
     ko_ice_ref_opts br = {.type = KO_ICE_REF_BRANCH,
                           .snapshot_id = -1,
                           .min_snapshots_to_keep = 3,
-                          .max_snapshot_age_ms = 1000};
+                          .max_snapshot_age_ms = 1};
     TU_OK(ko_ice_table_set_ref(&f->wh, "db", "t", "dev", &br, NULL, &f->arena, &info, &err), &err);
     ko_ice_table t = fx_table(f, "t");
     const ko_ice_ref *r = ko_ice_meta_ref(&t.meta, "v1");
@@ -166,6 +166,75 @@ static void test_tags_branches(void **state)
     assert_null(ko_ice_meta_ref(&t.meta, "old"));
     assert_non_null(ko_ice_meta_ref(&t.meta, "keep"));
     assert_null(ko_ice_meta_snapshot(&t.meta, tagged));
+}
+
+/* A branch's own max-snapshot-age-ms and min-snapshots-to-keep decide
+ * what of its history expiry keeps, in both directions: a long age keeps
+ * ancestors the table's cut-off would drop; a short one drops ancestors
+ * younger than the table's cut-off. */
+static void test_branch_retention(void **state)
+{
+    fx *f = *state;
+    ko_err err = {0};
+    fx_create_table(f, "r", NULL, NULL, 0);
+    ko_ice_commit_info s1 = fx_append(f, &f->wh, "r", 0, 1);
+    ko_ice_commit_info s2 = fx_append(f, &f->wh, "r", 1, 2);
+    ko_ice_commit_info s3 = fx_append(f, &f->wh, "r", 2, 3);
+    ko_ice_commit_info info;
+    ko_ice_ref_opts br = {.type = KO_ICE_REF_BRANCH,
+                          .snapshot_id = -1,
+                          .min_snapshots_to_keep = 1,
+                          .max_snapshot_age_ms = 86400000};
+    TU_OK(ko_ice_table_set_ref(&f->wh, "db", "r", "b", &br, NULL, &f->arena, &info, &err), &err);
+    /* Everything is older than the table's cut-off and main keeps one,
+     * but b keeps a day of its history. */
+    ko_ice_expire_opts eo = {.older_than_ms = ko_now_us() / 1000 + 1000, .retain_last = 1};
+    int64_t *expired = NULL;
+    size_t n_expired = 0;
+    TU_OK(ko_ice_table_expire(&f->wh, "db", "r", &eo, NULL, &f->arena, &expired, &n_expired, &info,
+                              &err),
+          &err);
+    assert_int_equal(n_expired, 0);
+    assert_int_equal(fx_table(f, "r").meta.n_snapshots, 3);
+
+    /* A short age: b keeps its newest (min-snapshots-to-keep 1) only. */
+    br.replace = true;
+    br.max_snapshot_age_ms = 1;
+    TU_OK(ko_ice_table_set_ref(&f->wh, "db", "r", "b", &br, NULL, &f->arena, &info, &err), &err);
+    ko_sleep_us(5000);
+    TU_OK(ko_ice_table_expire(&f->wh, "db", "r", &eo, NULL, &f->arena, &expired, &n_expired, &info,
+                              &err),
+          &err);
+    assert_int_equal(n_expired, 2);
+    ko_ice_table t = fx_table(f, "r");
+    assert_null(ko_ice_meta_snapshot(&t.meta, s1.snapshot_id));
+    assert_null(ko_ice_meta_snapshot(&t.meta, s2.snapshot_id));
+    assert_non_null(ko_ice_meta_snapshot(&t.meta, s3.snapshot_id));
+
+    /* b's own history, younger than the table's default cut-off (5
+     * days), still goes past b's age and its min-snapshots-to-keep. */
+    fx_write_range(f, "in/r-b.parquet", 10, 11);
+    for (int i = 0; i < 2; i++) {
+        ko_pq_reader *rd = NULL;
+        TU_OK(ko_pq_reader_open(f->store, "in/r-b.parquet", &rd, &err), &err);
+        const char *nm = "in/r-b.parquet";
+        TU_OK(ko_ice_table_append_branch(&f->wh, "db", "r", "b", &rd, &nm, 1, NULL, &f->arena,
+                                         &info, &err),
+              &err);
+        ko_pq_reader_close(rd);
+    }
+    t = fx_table(f, "r");
+    int64_t b2 = info.snapshot_id, b1 = ko_ice_meta_snapshot(&t.meta, b2)->parent_id;
+    ko_sleep_us(5000);
+    TU_OK(ko_ice_table_expire(&f->wh, "db", "r", NULL, NULL, &f->arena, &expired, &n_expired, &info,
+                              &err),
+          &err);
+    assert_int_equal(n_expired, 1);
+    assert_int_equal(expired[0], b1);
+    t = fx_table(f, "r");
+    assert_non_null(ko_ice_meta_snapshot(&t.meta, s3.snapshot_id)); /* main's head */
+    assert_int_equal(ko_ice_meta_ref(&t.meta, "b")->snapshot_id, b2);
+    assert_non_null(ko_ice_meta_snapshot(&t.meta, b2));
 }
 
 /* --------------------------------------------------------- spec evolution */
@@ -293,6 +362,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tags_branches, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_branch_retention, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_spec_evolution, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,7 @@ SELECT count(*) FROM ns.wide WHERE bl > 5
 SELECT count(*) FROM ns.wide WHERE st = 1
 -- expect: type|cannot|convert|cast|mismatch|list|compare
 SELECT count(*) FROM ns.wide WHERE li = 'x'
--- expect: type|cannot|convert|cast|mismatch|map|key|not supported yet
+-- expect: type|cannot|convert|cast|mismatch|map|key
 SELECT m[1] FROM ns.wide
 -- expect: type|cannot|subscript|index|struct|extract|mismatch
 SELECT st[1] FROM ns.wide
