@@ -10,13 +10,18 @@
  * what every verb shares: --help / -h anywhere, --warehouse and --catalog
  * before or after the verb, and --output FILE.
  */
+#define _GNU_SOURCE /* sbrk, madvise (MADV_HUGEPAGE) */
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -194,6 +199,32 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
+/* `korolev sql` is a short process that allocates tens of MiB of column
+ * buffers: the kernel (page faults, mostly) took a third of its CPU time
+ * on TPC-H Q11.  So its heap keeps what it frees (no trimming; blocks up
+ * to 32 MiB come from the heap, not from mmap/munmap per call), grows in
+ * steps of 32 MiB, and that first step of the main arena is backed by
+ * transparent huge pages (madvise; a no-op where THP is off; it bounds the
+ * extra resident memory of half-used huge pages to 32 MiB).  Tuning only:
+ * every call may fail harmlessly. */
+static void tune_heap(void)
+{
+    enum { MIB = 1 << 20, HUGE = 2 * MIB };
+    (void)mallopt(M_MMAP_THRESHOLD, 32 * MIB);
+    (void)mallopt(M_TRIM_THRESHOLD, 512 * MIB);
+    (void)mallopt(M_TOP_PAD, 32 * MIB);
+    char *lo = sbrk(0);
+    // cppcheck-suppress unusedAllocatedMemory
+    void *volatile grow = malloc(MIB); /* grows the heap by the new top pad */
+    free(grow);
+    char *hi = sbrk(0);
+    if ((uintptr_t)lo == UINTPTR_MAX || (uintptr_t)hi == UINTPTR_MAX) /* sbrk failed */
+        return;
+    lo += (HUGE - (uintptr_t)lo % HUGE) % HUGE; /* huge pages start on 2 MiB */
+    if (hi > lo)
+        (void)madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+}
+
 /* Runs verb c with argv[0] its name: help, sub-verb check, then the verb. */
 static int run_verb(const ko_cli_command *c, int argc, char **argv)
 {
@@ -206,6 +237,8 @@ static int run_verb(const ko_cli_command *c, int argc, char **argv)
         return unknown ? ko_cli_help(c->name, argv[1]) : ko_cli_help(c->name, sub);
     if (unknown)
         return ko_cli_unknown_sub(c->name, argv[1]);
+    if (c->run == ko_cli_sql)
+        tune_heap();
     rc = c->run(argc, argv);
     if (g_output && fclose(stdout) != 0 && rc == KO_EXIT_OK)
         rc = KO_EXIT_FAIL;

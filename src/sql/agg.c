@@ -8,7 +8,15 @@
  * live row is mapped to its group id, and every aggregate is then updated
  * by a typed loop over (row, group id) pairs, its states held column-wise
  * (one array per aggregate, indexed by group id).  Worker threads each
- * aggregate into their own table; tables are merged at the end.
+ * aggregate into their own table; tables are merged at the end.  With
+ * several threads, a merge that allows it (defer_ok: a packed GROUP BY
+ * without DISTINCT or string MIN/MAX, or a global aggregate with integer
+ * DISTINCT sets) only chains the table; ko_agg_finish then merges the
+ * chain partitioned, one task per thread on a pool (merge_chain): each
+ * task takes the groups whose hash falls in its partition and folds them
+ * into the first table that holds their key, read-only lookups and no
+ * locks, and nothing moves: finish emits every table's groups that were
+ * not folded away.
  * Packed keys.  When every key column is an integer of up to 64 bits, a
  * date, a boolean or a string, and they fit 128 bits together (a null bit
  * per column, strings as a 4-bit length and up to 7 bytes), each row's
@@ -26,6 +34,8 @@
  * (up to 64 bits) the set holds (group + 1) << 64 | value as one 128-bit
  * key in an open-addressing table; these sets merge (a source pair new to
  * the destination updates its state), so such queries run in parallel.
+ * Without GROUP BY (one group) the set holds just the 64-bit value, in
+ * half the memory (fset.narrow).
  * Other DISTINCT arguments (strings, ...) use a set of serialised
  * (group, value) keys; these merge too (merge_dset: each source key is
  * re-keyed with the destination group and looked up), so every DISTINCT
@@ -54,11 +64,15 @@ typedef struct agg_state {
 
 typedef unsigned __int128 pkey;
 
-/* A set of 128-bit keys, 0 meaning an empty slot. */
+/* A set of 128-bit keys, 0 meaning an empty slot.  Narrow (a global
+ * aggregate, whose keys all have group 0): the slots hold the low 64 bits
+ * (the value) in half the memory, value 0 kept aside in `zero`; fset_at
+ * gives every slot as a full key, slot cap being the aside one. */
 typedef struct fset {
     pkey *key;
+    uint64_t *k64;
     size_t cap, n;
-    bool on;
+    bool on, narrow, zero;
 } fset;
 
 typedef struct ko_agg_table {
@@ -94,6 +108,9 @@ typedef struct ko_agg_table {
     uint8_t *gpacked;    /* per group: gkey is set (the key packs) */
     uint32_t *pslot_gid; /* UINT32_MAX: empty */
     size_t pcap, pn;
+    /* deferred merge (see merge_chain): tables merged into this one later */
+    struct ko_agg_table *next;
+    uint8_t *dead; /* per group: merged into an earlier table of the chain */
 } ko_agg_table;
 
 ko_agg_table *ko_agg_new(const ko_pnode *node);
@@ -207,6 +224,7 @@ ko_agg_table *ko_agg_new(const ko_pnode *node)
         }
         for (size_t a = 0; a < node->n_aggs; a++) {
             t->fs[a].on = node->aggs[a].distinct && fset_ok(&node->aggs[a]);
+            t->fs[a].narrow = node->n_groups == 0;
             if (node->aggs[a].distinct && !t->fs[a].on && !(t->dset[a] = table_new(NULL, 0))) {
                 ko_agg_free(t);
                 return NULL;
@@ -220,6 +238,13 @@ void ko_agg_free(ko_agg_table *t)
 {
     if (!t)
         return;
+    while (t->next) { /* iteratively: a chain holds one table per worker */
+        ko_agg_table *x = t->next;
+        t->next = x->next;
+        x->next = NULL;
+        ko_agg_free(x);
+    }
+    free(t->dead);
     size_t na = t->node ? t->node->n_aggs : 0;
     for (size_t a = 0; t->st && a < na; a++) {
         agg_state *s = &t->st[a];
@@ -233,8 +258,8 @@ void ko_agg_free(ko_agg_table *t)
     }
     for (size_t a = 0; t->dset && a < na; a++)
         ko_agg_free(t->dset[a]);
-    for (size_t a = 0; t->fs && a < na; a++)
-        free(t->fs[a].key);
+    for (size_t a = 0; t->fs && a < na; a++) /* one of the two is set */
+        free(t->fs[a].narrow ? (void *)t->fs[a].k64 : (void *)t->fs[a].key);
     free(t->fs);
     free(t->dsel);
     free(t->dgid);
@@ -1044,9 +1069,9 @@ static ko_status update_distinct(ko_qctx *q, ko_agg_table *t, size_t a, const ko
 
 /* ------------------------------------------------- integer distinct sets */
 
-static uint64_t int_bits(const ko_vec *v, size_t i)
+static uint64_t int_bits(const ko_vec *v, ko_sql_phys p, size_t i)
 {
-    switch (ko_sql_dtype_phys(&v->type)) {
+    switch (p) {
     case KO_PHYS_U8:
     case KO_PHYS_I8:
         return v->data[i];
@@ -1066,9 +1091,52 @@ static uint64_t fset_hash(pkey k)
     return h ^ (h >> 31);
 }
 
-/* Adds k (not 0) to f, which has room; true when it was new. */
-static bool fset_add(fset *f, pkey k)
+static uint64_t fset_hash64(uint64_t x)
 {
+    uint64_t h = x * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 31);
+}
+
+/* Slot i (0..cap) of f as a full key, 0 when empty. */
+static pkey fset_at(const fset *f, size_t i)
+{
+    if (!f->narrow)
+        return i < f->cap ? f->key[i] : 0;
+    if (i == f->cap)
+        return f->zero ? (pkey)1 << 64 : 0;
+    return f->k64[i] ? ((pkey)1 << 64) | f->k64[i] : 0;
+}
+
+static void fset_prefetch(const fset *f, pkey k)
+{
+    if (f->narrow)
+        __builtin_prefetch(&f->k64[fset_hash64((uint64_t)k) & (f->cap - 1)]);
+    else
+        __builtin_prefetch(&f->key[fset_hash(k) & (f->cap - 1)]);
+}
+
+/* Narrow fset_add: the value x. */
+static inline __attribute__((always_inline)) bool fset_add64(fset *f, uint64_t x)
+{
+    if (!x) {
+        bool was = f->zero;
+        f->zero = true;
+        return !was;
+    }
+    size_t mask = f->cap - 1, j = fset_hash64(x) & mask;
+    for (; f->k64[j]; j = (j + 1) & mask)
+        if (f->k64[j] == x)
+            return false;
+    f->k64[j] = x;
+    f->n++;
+    return true;
+}
+
+/* Adds k (not 0) to f, which has room; true when it was new. */
+static inline __attribute__((always_inline)) bool fset_add(fset *f, pkey k)
+{
+    if (f->narrow)
+        return fset_add64(f, (uint64_t)k);
     size_t mask = f->cap - 1, j = fset_hash(k) & mask;
     for (; f->key[j]; j = (j + 1) & mask)
         if (f->key[j] == k)
@@ -1086,14 +1154,22 @@ static ko_status fset_room(ko_qctx *q, ko_agg_table *t, fset *f, size_t more)
     size_t cap = f->cap ? f->cap * 2 : 1024;
     while ((f->n + more) * 2 > cap)
         cap *= 2;
-    fset g = {calloc(cap, sizeof(pkey)), cap, 0, true};
-    if (!g.key)
+    size_t w = f->narrow ? sizeof(uint64_t) : sizeof(pkey);
+    fset g = {NULL, NULL, cap, 0, true, f->narrow, false};
+    void *mem = calloc(cap, w);
+    if (!mem)
         return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
-    for (size_t i = 0; i < f->cap; i++)
-        if (f->key[i])
-            fset_add(&g, f->key[i]);
-    size_t add = (cap - f->cap) * sizeof(pkey);
-    free(f->key);
+    if (f->narrow)
+        g.k64 = mem;
+    else
+        g.key = mem;
+    for (size_t i = 0; i <= f->cap && f->cap; i++) {
+        pkey k = fset_at(f, i);
+        if (k)
+            fset_add(&g, k);
+    }
+    size_t add = (cap - f->cap) * w;
+    free(f->narrow ? (void *)f->k64 : (void *)f->key);
     *f = g;
     t->mem += add;
     return ko_qctx_mem(q, add, "count(DISTINCT)");
@@ -1109,16 +1185,17 @@ static ko_status update_distinct_fast(ko_qctx *q, ko_agg_table *t, size_t a, con
     ko_status st = fset_room(q, t, f, live);
     if (st != KO_OK)
         return st;
-    for (size_t k = 0; k < live; k++) { /* keys, prefetching their slots */
+    ko_sql_phys p = ko_sql_dtype_phys(&v->type); /* once: not per row */
+    for (size_t k = 0; k < live; k++) {          /* keys, prefetching their slots */
         size_t row = ko_batch_row(b, k);
         if (!ko_vec_valid(v, row))
             continue;
-        t->pk[n] = ((pkey)(t->gid[k] + 1ULL) << 64) | int_bits(v, ko_vec_idx(v, row));
-        __builtin_prefetch(&f->key[fset_hash(t->pk[n]) & (f->cap - 1)]);
+        t->pk[n] = ((pkey)(t->gid[k] + 1ULL) << 64) | int_bits(v, p, ko_vec_idx(v, row));
+        fset_prefetch(f, t->pk[n]);
         t->dsel[n++] = (uint32_t)k;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (fset_add(f, t->pk[i])) {
+    for (size_t i = 0; i < n; i++) { /* one loop per kind of set: fset_add64 inlines */
+        if (f->narrow ? fset_add64(f, (uint64_t)t->pk[i]) : fset_add(f, t->pk[i])) {
             size_t k = t->dsel[i];
             t->dsel[m] = (uint32_t)ko_batch_row(b, k);
             t->dgid[m++] = t->gid[k];
@@ -1139,11 +1216,12 @@ static ko_status merge_fset(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, si
     fset *sf = &src->fs[a];
     if (!gmap)
         return KO_OK;
-    for (size_t i = 0; i < sf->cap; i++) {
-        if (!sf->key[i])
+    for (size_t i = 0; i <= sf->cap && sf->cap; i++) {
+        pkey k = fset_at(sf, i);
+        if (!k)
             continue;
-        uint32_t gd = gmap[(size_t)(sf->key[i] >> 64) - 1];
-        uint64_t x = (uint64_t)sf->key[i];
+        uint32_t gd = gmap[(size_t)(k >> 64) - 1];
+        uint64_t x = (uint64_t)k;
         ko_status st = fset_room(q, dst, &dst->fs[a], 1);
         if (st != KO_OK)
             return st;
@@ -1366,7 +1444,7 @@ static ko_status merge_groups(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src, 
     return st;
 }
 
-ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
+static ko_status merge_now(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
 {
     /* packed: room in dst's packed table; else the serialised path reads
      * src's keys */
@@ -1383,6 +1461,295 @@ ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
         st = merge_sets(q, dst, src, gmap);
     free(gmap);
     ko_agg_free(src);
+    return st;
+}
+
+/* ------------------------------------------------------ deferred merge */
+
+/* Whether t's merge can wait for merge_chain: a GROUP BY whose groups are
+ * all in the packed table, without DISTINCT or string MIN/MAX/FIRST (their
+ * heap is shared), or a global aggregate whose DISTINCT sets are integer
+ * sets. */
+static bool defer_ok(const ko_agg_table *t)
+{
+    const ko_pnode *n = t->node;
+    for (size_t a = 0; a < n->n_aggs; a++) {
+        const ko_agg_spec *sp = &n->aggs[a];
+        bool heap = (sp->fn == AGG_MIN || sp->fn == AGG_MAX || sp->fn == AGG_FIRST) &&
+                    ko_sql_dtype_phys(&sp->in_type) == KO_PHYS_STR;
+        if (heap || (sp->distinct && (n->n_groups > 0 || !t->fs[a].on)))
+            return false;
+    }
+    if (n->n_groups == 0)
+        return t->fs != NULL; /* without DISTINCT the serial merge is one group */
+    return t->packable && t->pn == t->n;
+}
+
+/* Merges the deferred tables of t's chain into t, one after another. */
+static ko_status flush_chain(ko_qctx *q, ko_agg_table *t)
+{
+    ko_status st = KO_OK;
+    while (t->next) {
+        ko_agg_table *x = t->next;
+        t->next = x->next;
+        x->next = NULL;
+        if (st == KO_OK)
+            st = merge_now(q, t, x);
+        else
+            ko_agg_free(x);
+    }
+    return st;
+}
+
+ko_status ko_agg_merge(ko_qctx *q, ko_agg_table *dst, ko_agg_table *src)
+{
+    if (q->threads > 1 && defer_ok(dst) && defer_ok(src)) {
+        ko_agg_table **end = &dst->next;
+        while (*end)
+            end = &(*end)->next;
+        *end = src; /* merged in parallel by ko_agg_finish (merge_chain) */
+        return KO_OK;
+    }
+    ko_status st = flush_chain(q, dst);
+    if (st != KO_OK) {
+        ko_agg_free(src);
+        return st;
+    }
+    return merge_now(q, dst, src);
+}
+
+/* Partitioned merge of a chain of worker tables T0, T1, ... (merge_chain).
+ * Nothing moves: a group (or DISTINCT key) of Ti is looked up, read-only,
+ * in T0..Ti-1, and the first table that holds it owns it.  GROUP BY: the
+ * groups are split into one partition per thread by the high bits of their
+ * hash, one task per partition, so an owner's group is written by one
+ * thread only; a group found earlier is merged into its owner and marked
+ * dead, the others stay where they are, and finish emits every table's
+ * live groups (T0's, then T1's, ...: the serial merge's order).  Global
+ * DISTINCT: each task takes a slot range of Ti's sets and collects the
+ * keys absent from the earlier tables; their updates go to T0's group
+ * afterwards, serially (few: the workers see mostly the same values). */
+typedef struct chain_found {
+    pkey k;
+    size_t a;
+} chain_found;
+
+typedef struct chain_job {
+    ko_agg_table **tab;
+    size_t n, parts;
+    chain_found **found; /* global: per task */
+    size_t *n_found, *cap_found;
+    ko_status *st; /* per task */
+} chain_job;
+
+/* The group of packed key k (hash h) in t, UINT32_MAX when absent. */
+static uint32_t packed_find(const ko_agg_table *t, pkey k, uint64_t h)
+{
+    if (!t->pcap)
+        return UINT32_MAX;
+    size_t mask = t->pcap - 1;
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
+        uint32_t g = t->pslot_gid[j];
+        if (g == UINT32_MAX || t->gkey[g] == k)
+            return g;
+    }
+}
+
+static bool fset_has(const fset *f, pkey k)
+{
+    if (!f->cap)
+        return false;
+    size_t mask = f->cap - 1;
+    if (f->narrow) {
+        uint64_t x = (uint64_t)k;
+        if (!x)
+            return f->zero;
+        for (size_t j = fset_hash64(x) & mask; f->k64[j]; j = (j + 1) & mask)
+            if (f->k64[j] == x)
+                return true;
+        return false;
+    }
+    for (size_t j = fset_hash(k) & mask; f->key[j]; j = (j + 1) & mask)
+        if (f->key[j] == k)
+            return true;
+    return false;
+}
+
+/* The groups of table i in partition p merge into their owners. */
+static ko_status chain_groups(const chain_job *j, size_t i, size_t p, uint32_t *gs, uint64_t *hs)
+{
+    ko_agg_table *src = j->tab[i], *t0 = j->tab[0];
+    const ko_pnode *n = src->node;
+    size_t m = 0;
+    for (size_t g = 0; g < src->n; g++) {
+        uint64_t h = pkey_hash(src->gkey[g]);
+        if ((((h >> 32) * j->parts) >> 32) == p) {
+            gs[m] = (uint32_t)g;
+            hs[m++] = h;
+        }
+    }
+    for (size_t x = 0; x < m; x++) {
+        if (x + 16 < m && t0->pcap) /* the owner's slots miss the cache: fetch them early */
+            __builtin_prefetch(&t0->pslot_gid[hs[x + 16] & (t0->pcap - 1)]);
+        uint32_t g = gs[x], gd = UINT32_MAX;
+        size_t d = 0;
+        for (; d < i && gd == UINT32_MAX; d++)
+            gd = packed_find(j->tab[d], src->gkey[g], hs[x]);
+        if (gd == UINT32_MAX)
+            continue;
+        src->dead[g] = 1;
+        for (size_t a = 0; a < n->n_aggs; a++)
+            if (merge_state(&n->aggs[a], &j->tab[d - 1]->st[a], gd, &src->st[a], g) != KO_OK)
+                return KO_ERR_NOMEM;
+    }
+    return KO_OK;
+}
+
+static bool found_add(const chain_job *j, size_t p, size_t a, pkey k)
+{
+    if (j->n_found[p] == j->cap_found[p]) {
+        size_t cap = j->cap_found[p] ? j->cap_found[p] * 2 : 256;
+        chain_found *f = realloc(j->found[p], cap * sizeof *f);
+        if (!f)
+            return false;
+        j->found[p] = f;
+        j->cap_found[p] = cap;
+    }
+    j->found[p][j->n_found[p]++] = (chain_found){k, a};
+    return true;
+}
+
+/* Slot range p of table i's DISTINCT sets: the keys new to T0..Ti-1. */
+static ko_status chain_sets(const chain_job *j, size_t i, size_t p)
+{
+    const ko_agg_table *src = j->tab[i];
+    for (size_t a = 0; a < src->node->n_aggs; a++) {
+        const fset *f = &src->fs[a];
+        if (!f->on)
+            continue;
+        size_t slots = f->cap ? f->cap + 1 : 0; /* fset_at's */
+        size_t lo = slots * p / j->parts, hi = slots * (p + 1) / j->parts;
+        for (size_t s = lo; s < hi; s++) {
+            pkey k = fset_at(f, s);
+            bool seen = !k;
+            for (size_t d = 0; d < i && !seen; d++)
+                seen = fset_has(&j->tab[d]->fs[a], k);
+            if (!seen && !found_add(j, p, a, k))
+                return KO_ERR_NOMEM;
+        }
+    }
+    return KO_OK;
+}
+
+static void chain_task(void *arg, size_t p)
+{
+    chain_job *j = arg;
+    ko_status st = KO_OK;
+    if (j->tab[0]->node->n_groups == 0) {
+        for (size_t i = 1; i < j->n && st == KO_OK; i++)
+            st = chain_sets(j, i, p);
+        j->st[p] = st;
+        return;
+    }
+    size_t most = 1;
+    for (size_t i = 1; i < j->n; i++)
+        most = j->tab[i]->n > most ? j->tab[i]->n : most;
+    uint32_t *gs = malloc(most * sizeof *gs);
+    uint64_t *hs = malloc(most * sizeof *hs);
+    st = gs && hs ? KO_OK : KO_ERR_NOMEM;
+    for (size_t i = 1; i < j->n && st == KO_OK; i++)
+        st = chain_groups(j, i, p, gs, hs);
+    free(gs);
+    free(hs);
+    j->st[p] = st;
+}
+
+/* The value x of an integer DISTINCT key, new to group gd's set, into its
+ * state. */
+static ko_status fset_apply(const ko_agg_spec *sp, agg_state *s, uint32_t gd, uint64_t x)
+{
+    uint8_t val[16] = {0};
+    size_t w = ko_sql_phys_size(ko_sql_dtype_phys(&sp->in_type));
+    memcpy(val, &x, w); /* little-endian: the low bytes hold the value */
+    ko_vec one = {0};
+    one.type = sp->in_type;
+    one.data = val;
+    one.is_const = true;
+    ko_batch b1 = {1, NULL, 0, NULL, 0};
+    return update_one(sp, s, &one, &b1, &gd, 1);
+}
+
+/* Global aggregate: the other tables' group into T0's, then the DISTINCT
+ * keys the tasks found; the chain is freed. */
+static ko_status chain_global_finish(ko_agg_table *t, const chain_job *j)
+{
+    const ko_pnode *n = t->node;
+    ko_status st = KO_OK;
+    for (size_t i = 1; i < j->n && st == KO_OK; i++)
+        for (size_t a = 0; a < n->n_aggs && st == KO_OK && j->tab[i]->n; a++)
+            if (!n->aggs[a].distinct)
+                st = merge_state(&n->aggs[a], &t->st[a], 0, &j->tab[i]->st[a], 0);
+    for (size_t p = 0; p < j->parts && st == KO_OK; p++)
+        for (size_t x = 0; x < j->n_found[p] && st == KO_OK; x++) {
+            const chain_found *f = &j->found[p][x];
+            st = fset_apply(&n->aggs[f->a], &t->st[f->a], 0, (uint64_t)f->k);
+        }
+    ko_agg_table *rest = t->next;
+    t->next = NULL;
+    ko_agg_free(rest);
+    return st;
+}
+
+static ko_status chain_run(ko_qctx *q, ko_agg_table *t, chain_job *j)
+{
+    size_t i = 0;
+    for (ko_agg_table *x = t; x; x = x->next)
+        j->tab[i++] = x;
+    bool global = t->node->n_groups == 0;
+    for (i = 1; i < j->n && !global; i++)
+        if (!(j->tab[i]->dead = calloc(j->tab[i]->n ? j->tab[i]->n : 1, 1)))
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    if (global) {
+        ko_status st = ensure_global_group(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    ko_pool *pool = NULL;
+    ko_err perr = {0};
+    if (j->parts > 1 && ko_pool_create((int)j->parts - 1, &pool, &perr) != KO_OK)
+        pool = NULL; /* then the tasks run on this thread */
+    ko_pool_for(pool, j->parts, chain_task, j);
+    ko_pool_destroy(pool);
+    for (size_t p = 0; p < j->parts; p++)
+        if (j->st[p] != KO_OK)
+            return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory merging a hash aggregate");
+    if (global && chain_global_finish(t, j) != KO_OK)
+        return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    return KO_OK;
+}
+
+/* Merges t's chain of deferred tables with one task per thread. */
+static ko_status merge_chain(ko_qctx *q, ko_agg_table *t)
+{
+    chain_job j = {0};
+    for (ko_agg_table *x = t; x; x = x->next)
+        j.n++;
+    j.parts = q->threads > 1 ? (size_t)q->threads : 1;
+    j.tab = calloc(j.n, sizeof(ko_agg_table *));
+    j.st = calloc(j.parts, sizeof *j.st);
+    j.found = calloc(j.parts, sizeof(chain_found *));
+    j.n_found = calloc(j.parts, sizeof *j.n_found);
+    j.cap_found = calloc(j.parts, sizeof *j.cap_found);
+    ko_status st = j.tab && j.st && j.found && j.n_found && j.cap_found
+                       ? chain_run(q, t, &j)
+                       : ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
+    for (size_t p = 0; j.found && p < j.parts; p++)
+        free(j.found[p]);
+    free(j.found);
+    free(j.n_found);
+    free(j.cap_found);
+    free(j.st);
+    free(j.tab);
     return st;
 }
 
@@ -1519,14 +1886,11 @@ static ko_status finish_row(const ko_agg_table *t, uint32_t g, ko_vec **cols, si
     return st;
 }
 
-ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
+/* The live groups of t (all but the dead ones of a merged chain) as
+ * batches of out. */
+static ko_status finish_table(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
 {
     const ko_pnode *n = t->node;
-    if (n->n_groups == 0) {
-        ko_status st = ensure_global_group(q, t);
-        if (st != KO_OK)
-            return st;
-    }
     size_t nc = n->n_cols;
     ko_vec **cols = calloc(nc ? nc : 1, sizeof(ko_vec *));
     if (!cols || n->n_groups + n->n_aggs > nc) {
@@ -1534,17 +1898,20 @@ ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
         return ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
     }
     ko_status st = KO_OK;
-    for (size_t g0 = 0; g0 < t->n && st == KO_OK; g0 += KO_SQL_BATCH) {
-        size_t rows = t->n - g0;
-        if (rows > KO_SQL_BATCH)
-            rows = KO_SQL_BATCH;
+    for (size_t g = 0; g < t->n && st == KO_OK;) {
+        size_t rows = 0;
+        for (; g < t->n && rows < KO_SQL_BATCH; g++)
+            if (!t->dead || !t->dead[g])
+                t->gid[rows++] = (uint32_t)g;
+        if (!rows)
+            break;
         for (size_t c = 0; c < nc && st == KO_OK; c++) {
             cols[c] = ko_vec_new(&n->types[c]);
             if (!cols[c] || ko_vec_reserve(cols[c], rows) != KO_OK)
                 st = ko_err_set(q->err, KO_ERR_NOMEM, "out of memory in hash aggregate");
         }
         for (size_t r = 0; r < rows && st == KO_OK; r++)
-            st = finish_row(t, (uint32_t)(g0 + r), cols, r);
+            st = finish_row(t, t->gid[r], cols, r);
         if (st == KO_OK)
             st = ko_rowset_add(out, cols, rows, q->err);
         else
@@ -1553,5 +1920,18 @@ ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
         memset(cols, 0, nc * sizeof(ko_vec *));
     }
     free(cols);
+    return st;
+}
+
+ko_status ko_agg_finish(ko_qctx *q, ko_agg_table *t, ko_rowset *out)
+{
+    if (t->node->n_groups == 0) {
+        ko_status st = ensure_global_group(q, t);
+        if (st != KO_OK)
+            return st;
+    }
+    ko_status st = t->next ? merge_chain(q, t) : KO_OK;
+    for (ko_agg_table *x = t; x && st == KO_OK; x = x->next)
+        st = finish_table(q, x, out);
     return st;
 }
