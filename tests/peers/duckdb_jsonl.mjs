@@ -21,6 +21,7 @@
 // (the first differences are printed), 2 usage or a reader failure.
 import { DuckDBInstance, DuckDBTypeId as T } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
+import { parseExact as parseJson } from './exact_json.mjs';
 
 const [mode, file, ours] = process.argv.slice(2);
 if (!(mode === 'dump' && file) && !(mode === 'compare' && file && ours)) {
@@ -31,71 +32,8 @@ if (!(mode === 'dump' && file) && !(mode === 'compare' && file && ours)) {
 // ------------------------------------------------------------ JSON with exact numbers
 
 // Parses JSON text, returning numbers as {num: 'text'} so that 64-bit
-// integers and decimals keep every digit.
-function parseExact(text) {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
-  };
-  const fail = (what) => {
-    throw new Error(`bad JSON at ${i}: ${what}: ${text.slice(i, i + 40)}`);
-  };
-  function value() {
-    ws();
-    const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
-    if (c === '"') return string();
-    if (text.startsWith('true', i)) return (i += 4), true;
-    if (text.startsWith('false', i)) return (i += 5), false;
-    if (text.startsWith('null', i)) return (i += 4), null;
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m) fail('unexpected token');
-    i += m[0].length;
-    return { num: m[0] };
-  }
-  function string() {
-    const m = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/.exec(text.slice(i));
-    if (!m) fail('bad string');
-    i += m[0].length;
-    return JSON.parse(m[0]);
-  }
-  function array() {
-    const out = [];
-    i++;
-    ws();
-    if (text[i] === ']') return i++, out;
-    for (;;) {
-      out.push(value());
-      ws();
-      if (text[i] === ']') return i++, out;
-      if (text[i] !== ',') fail('expected , or ]');
-      i++;
-    }
-  }
-  function object() {
-    const out = {};
-    i++;
-    ws();
-    if (text[i] === '}') return i++, out;
-    for (;;) {
-      ws();
-      const k = string();
-      ws();
-      if (text[i] !== ':') fail('expected :');
-      i++;
-      out[k] = value();
-      ws();
-      if (text[i] === '}') return i++, out;
-      if (text[i] !== ',') fail('expected , or }');
-      i++;
-    }
-  }
-  const v = value();
-  ws();
-  if (i !== text.length) fail('trailing text');
-  return v;
-}
+// integers and decimals keep every digit; objects are plain objects.
+const parseExact = (text) => parseJson(text, (keys, vals) => Object.fromEntries(keys.map((k, n) => [k, vals[n]])));
 
 // ------------------------------------------------------------ canonical values
 

@@ -39,6 +39,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet/src/node.js';
 import { compressors } from 'hyparquet-compressors';
+import { parseExact as parseJson } from './exact_json.mjs';
 
 const [korolev, ...files] = process.argv.slice(2);
 if (!korolev || files.length === 0) {
@@ -48,74 +49,9 @@ if (!korolev || files.length === 0) {
 
 // ------------------------------------------------------------ exact JSON
 
-// Parses JSON text keeping every digit: numbers become {num: 'text'},
+// Korolev's JSON with every digit kept: numbers become {num: 'text'},
 // objects Maps (key order kept, integer-like keys too).
-function parseExact(text) {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
-  };
-  const fail = (what) => {
-    throw new Error(`bad JSON at ${i}: ${what}: ${text.slice(i, i + 40)}`);
-  };
-  function value() {
-    ws();
-    const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
-    if (c === '"') return string();
-    if (text.startsWith('true', i)) return (i += 4), true;
-    if (text.startsWith('false', i)) return (i += 5), false;
-    if (text.startsWith('null', i)) return (i += 4), null;
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m) fail('unexpected token');
-    i += m[0].length;
-    return { num: m[0] };
-  }
-  function string() {
-    let j = i + 1;
-    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-    if (j >= text.length) fail('unterminated string');
-    const s = JSON.parse(text.slice(i, j + 1));
-    i = j + 1;
-    return s;
-  }
-  function array() {
-    const out = [];
-    i++;
-    ws();
-    if (text[i] === ']') return i++, out;
-    for (;;) {
-      out.push(value());
-      ws();
-      if (text[i] === ']') return i++, out;
-      if (text[i] !== ',') fail('expected , or ]');
-      i++;
-    }
-  }
-  function object() {
-    const out = new Map();
-    i++;
-    ws();
-    if (text[i] === '}') return i++, out;
-    for (;;) {
-      ws();
-      const k = string();
-      ws();
-      if (text[i] !== ':') fail('expected :');
-      i++;
-      out.set(k, value());
-      ws();
-      if (text[i] === '}') return i++, out;
-      if (text[i] !== ',') fail('expected , or }');
-      i++;
-    }
-  }
-  const v = value();
-  ws();
-  if (i !== text.length) fail('trailing text');
-  return v;
-}
+const parseExact = (text) => parseJson(text, (keys, vals) => new Map(keys.map((k, n) => [k, vals[n]])));
 
 // ------------------------------------------------------------ schema
 
