@@ -9,97 +9,11 @@
  */
 #include "testutil.h"
 
+#include "pq_levels_fixture.h"
 #include "sql/scan_nested.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------ fixture */
-
-typedef struct fx {
-    ko_pq_schema_element els[40];
-    uint32_t n;
-    ko_arena arena;
-    ko_pq_schema s;
-    ko_pq_column cols[20];
-} fx;
-
-static ko_pq_schema_element *el_add(fx *f, const char *name, ko_pq_repetition rep)
-{
-    assert_true(f->n < KO_ARRAY_LEN(f->els));
-    ko_pq_schema_element *e = &f->els[f->n++];
-    memset(e, 0, sizeof *e);
-    e->name = name;
-    e->has_repetition = f->n > 1;
-    e->repetition = rep;
-    e->converted = KO_PQ_CT_NONE;
-    return e;
-}
-
-static ko_pq_schema_element *grp(fx *f, const char *name, ko_pq_repetition rep, int children)
-{
-    ko_pq_schema_element *e = el_add(f, name, rep);
-    e->num_children = children;
-    return e;
-}
-
-static ko_pq_schema_element *leaf(fx *f, const char *name, ko_pq_repetition rep, ko_pq_type t)
-{
-    ko_pq_schema_element *e = el_add(f, name, rep);
-    e->has_type = true;
-    e->type = t;
-    return e;
-}
-
-static void fx_build(fx *f)
-{
-    ko_err err = {0};
-    TU_OK(ko_pq_schema_build(f->els, f->n, &f->arena, &f->s, &err), &err);
-    for (uint32_t i = 0; i < f->s.n_leaves; i++)
-        assert_int_equal(ko_pq_column_init(&f->cols[i], &f->s.leaves[i]), KO_OK);
-}
-
-static void fx_free(fx *f)
-{
-    for (uint32_t i = 0; i < f->s.n_leaves; i++)
-        ko_pq_column_free(&f->cols[i]);
-    ko_arena_free(&f->arena);
-}
-
-/* Appends one entry to leaf l: levels and, when present, the value. */
-static void add(fx *f, int l, int r, int d, const void *v, size_t len)
-{
-    ko_pq_column *c = &f->cols[l];
-    int16_t r16 = (int16_t)r, d16 = (int16_t)d;
-    if (c->max_rep)
-        assert_int_equal(ko_buf_append(&c->rep, &r16, 2), KO_OK);
-    if (c->max_def)
-        assert_int_equal(ko_buf_append(&c->def, &d16, 2), KO_OK);
-    c->n++;
-    if (d != c->max_def)
-        return;
-    assert_int_equal(ko_buf_append(&c->values, v, len), KO_OK);
-    if (c->type == KO_PQ_BYTE_ARRAY) {
-        int64_t end = (int64_t)c->values.len;
-        assert_int_equal(ko_buf_append(&c->offsets, &end, 8), KO_OK);
-    }
-    c->n_values++;
-}
-
-static void add_i32(fx *f, int l, int r, int d, int32_t v)
-{
-    add(f, l, r, d, &v, 4);
-}
-
-static void add_i64(fx *f, int l, int r, int d, int64_t v)
-{
-    add(f, l, r, d, &v, 8);
-}
-
-static void add_str(fx *f, int l, int r, int d, const char *s)
-{
-    add(f, l, r, d, s, s ? strlen(s) : 0);
-}
 
 /* ------------------------------------------------------------ types */
 
